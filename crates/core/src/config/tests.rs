@@ -1,0 +1,106 @@
+use super::*;
+
+#[test]
+fn factory_defaults_fit_the_schema_and_match_the_notes() {
+    let c = Config::factory();
+    assert_eq!(c.port1.host.listen_port, 7001);
+    assert_eq!(c.port1.serial.baud, 9600);
+    assert_eq!(
+        c.network.tcp_keepalive,
+        Keepalive {
+            time_s: 15,
+            probes: 3,
+            interval_s: 5
+        }
+    );
+    // Every schema key can be read back.
+    for spec in schema::KEYS.iter().filter(|k| !k.path.contains("[]")) {
+        assert!(c.get(spec.path).is_some(), "{} missing", spec.path);
+    }
+    // And the typed config has no key the schema lacks.
+    let round = Config::from_toml_str(&c.to_toml());
+    assert_eq!(round, Ok(c));
+}
+
+#[test]
+fn every_mistake_is_reported_with_its_key() {
+    let text = r#"
+        [port1.serial]
+        baud = 12345
+        parity = "sometimes"
+        [port1.host]
+        listen_prot = 7002
+    "#;
+    let errors = Config::from_toml_str(text).err().unwrap_or_default();
+    let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys.len(), 3, "{errors:?}");
+    assert!(keys.contains(&"port1.serial.baud"));
+    assert!(keys.contains(&"port1.serial.parity"));
+    assert!(keys.contains(&"port1.host.listen_prot"));
+    let baud = errors
+        .iter()
+        .find(|e| e.key == "port1.serial.baud")
+        .map(ToString::to_string);
+    assert_eq!(
+        baud.as_deref(),
+        Some("port1.serial.baud = 12345: allowed: one of 75, 110, 150, 200, 300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600")
+    );
+    let unknown = errors
+        .iter()
+        .find(|e| e.key == "port1.host.listen_prot")
+        .map(ToString::to_string);
+    assert!(unknown.is_some_and(|m| m.contains("listen_port")));
+}
+
+#[test]
+fn syntax_errors_are_reported_not_panicked() {
+    let errors = Config::from_toml_str("[port1\nbaud=")
+        .err()
+        .unwrap_or_default();
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].to_string().contains("not valid TOML"));
+}
+
+#[test]
+fn set_reads_values_by_key_type() -> Result<(), Vec<ConfigError>> {
+    let c = Config::factory().with_sets([
+        "port1.serial.baud=921600",
+        "port1.serial.flow_control=rts_cts",
+        "port1.title=\"lab rig 3\"",
+        "port1.host.telnet=on",
+    ])?;
+    assert_eq!(c.port1.serial.baud, 921600);
+    assert_eq!(c.port1.serial.flow_control, FlowControl::RtsCts);
+    assert_eq!(c.port1.title, "lab rig 3");
+    assert!(c.port1.host.telnet);
+    let e = Config::factory()
+        .with_set("port1.serial.baud", "fast")
+        .err()
+        .unwrap_or_default();
+    assert_eq!(e[0].key, "port1.serial.baud");
+    let e = Config::factory()
+        .with_set("port9.baud", "1")
+        .err()
+        .unwrap_or_default();
+    assert!(e[0].to_string().contains("unknown key"));
+    Ok(())
+}
+
+#[test]
+fn inter_char_timeout_must_exceed_a_character_time() {
+    let e = Config::factory()
+        .with_sets([
+            "port1.serial.baud=1200",
+            "port1.serial.inter_char_timeout_ms=8",
+        ])
+        .err()
+        .unwrap_or_default();
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].key, "port1.serial.inter_char_timeout_ms");
+    assert!(Config::factory()
+        .with_sets([
+            "port1.serial.baud=1200",
+            "port1.serial.inter_char_timeout_ms=9"
+        ])
+        .is_ok());
+}

@@ -1,0 +1,19 @@
+//! The device model of the Patton EtherBits Model 2285, sans-IO.
+//!
+//! [`Device`] is the firmware: configuration, the serial port's UART and buffers, the port engine
+//! (TCP server, later client, UDP and modem emulation), timers and statistics. It never reads a
+//! clock, sleeps, spawns threads or touches sockets, PTYs or files. A runtime drives it:
+//!
+//! ```text
+//! loop {
+//!     device.handle(event, now);             // something happened at `now`
+//!     while let Some(a) = device.poll_action() { /* carry it out */ }
+//!     sleep until device.next_deadline(), then device.handle_timeout(now)
+//! }
+//! ```
+//!
+//! The same model runs in real time (host PTY and sockets) and in virtual time.
+
+pub mod config;
+
+pub use config::Config;
