@@ -8,12 +8,19 @@
 //! loop {
 //!     device.handle(event, now);             // something happened at `now`
 //!     while let Some(a) = device.poll_action() { /* carry it out */ }
-//!     sleep until device.next_deadline(), then device.handle_timeout(now)
+//!     wait until device.next_deadline() or the next event; device.handle_timeout(now)
 //! }
 //! ```
 //!
 //! The same model runs in real time (host PTY and sockets) and in virtual time.
 
 pub mod config;
+mod device;
+pub mod io;
+pub mod port;
+pub mod serial;
+pub mod stats;
 
 pub use config::Config;
+pub use device::{Device, Status};
+pub use io::{Action, ConnId, Event, LineEvent, NetEvent};

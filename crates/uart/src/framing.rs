@@ -74,18 +74,20 @@ impl SerialParams {
         1 + u32::from(self.data_bits) + parity + self.stop_bits.count()
     }
 
-    /// Time one character occupies the line, rounded down to whole nanoseconds.
+    /// Time one character occupies the line, rounded up to whole nanoseconds.
     ///
     /// Pacing does not add these up (that would drift); see [`crate::PacedLine`].
     pub fn char_time(&self) -> Duration {
         Duration::from_nanos(self.burst_nanos(1))
     }
 
-    /// Nanoseconds that `chars` back-to-back characters take, computed exactly so that the
-    /// end of the n-th character of a burst never drifts from `n * bits / baud`.
+    /// Nanoseconds that `chars` back-to-back characters take, computed from the burst's start
+    /// so that the end of the n-th character never drifts from `n * bits / baud`. Rounded up:
+    /// at the returned instant the n-th character has certainly finished.
     pub fn burst_nanos(&self, chars: u64) -> u64 {
         let bits = u128::from(chars) * u128::from(self.bits_per_char());
-        let nanos = bits * 1_000_000_000 / u128::from(self.baud.max(1));
+        let baud = u128::from(self.baud.max(1));
+        let nanos = (bits * 1_000_000_000).div_ceil(baud);
         u64::try_from(nanos).unwrap_or(u64::MAX)
     }
 
@@ -134,7 +136,7 @@ mod tests {
     fn frame_lengths_and_times() {
         let p = SerialParams::default();
         assert_eq!(p.bits_per_char(), 10);
-        assert_eq!(p.char_time(), Duration::from_nanos(1_041_666));
+        assert_eq!(p.char_time(), Duration::from_nanos(1_041_667));
         assert_eq!(p.burst_nanos(960), 1_000_000_000);
         let p = SerialParams {
             baud: 1200,

@@ -230,7 +230,7 @@ mod tests {
         assert_eq!(out, b"abc");
         let t = Instant::from_secs(20);
         l.push(b"x", t);
-        assert_eq!(l.next_deadline(), Some(t + Duration::from_nanos(1_041_666)));
+        assert_eq!(l.next_deadline(), Some(t + Duration::from_nanos(1_041_667)));
     }
 
     #[test]

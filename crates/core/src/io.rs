@@ -1,0 +1,256 @@
+//! What crosses the device model's boundary: events in, actions out.
+//!
+//! Events carry no time; the time is the `now` argument of [`crate::Device::handle`]. Actions
+//! are instructions for the runtime, which owns the PTY, the sockets and the clock.
+
+use serde::Serialize;
+use std::net::SocketAddr;
+
+/// A network connection, named by whoever created it: the runtime numbers the connections it
+/// accepts from 1 upwards; the device numbers the ones it opens from [`ConnId::DEVICE_BASE`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct ConnId(pub u64);
+
+impl ConnId {
+    /// First id of connections the device opens itself (outbound), so the two numbering spaces
+    /// never meet.
+    pub const DEVICE_BASE: u64 = 1 << 48;
+}
+
+/// A listening socket the device asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListenerId {
+    /// Serial port 1's data port (TCP listening port or UDP receiving port).
+    Data,
+}
+
+impl ListenerId {
+    /// The name used for this service in the ready line's `ports` map.
+    pub fn service_name(self) -> &'static str {
+        match self {
+            ListenerId::Data => "data",
+        }
+    }
+}
+
+/// Transport of a listening socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// TCP stream.
+    Tcp,
+    /// UDP datagrams.
+    Udp,
+}
+
+/// Something that happened on the serial side.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LineEvent {
+    /// The serial-side program wrote these bytes; they start crossing the wire now.
+    Received(Vec<u8>),
+    /// The baud rate the serial-side program set on its end (observed on the PTY).
+    ObservedBaud(u32),
+    /// A program opened (true) or closed (false) the serial port.
+    PeerAttached(bool),
+    /// The runtime could not deliver this many transmitted bytes (no program on the port).
+    OutputLost(usize),
+}
+
+/// Something that happened on the network side.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NetEvent {
+    /// A listening socket is up on this host port.
+    Listening {
+        /// Which listener.
+        listener: ListenerId,
+        /// The actual port.
+        port: u16,
+    },
+    /// A listening socket could not be opened.
+    ListenFailed {
+        /// Which listener.
+        listener: ListenerId,
+        /// Why, for logs.
+        reason: String,
+    },
+    /// A peer connected to a listener.
+    Accepted {
+        /// The listener it came in on.
+        listener: ListenerId,
+        /// The runtime's id for the connection.
+        conn: ConnId,
+        /// The peer's address.
+        peer: SocketAddr,
+    },
+    /// An outbound connection the device asked for is up.
+    Connected {
+        /// The device's id for the connection.
+        conn: ConnId,
+        /// The address it reached.
+        peer: SocketAddr,
+    },
+    /// An outbound connection could not be made.
+    ConnectFailed {
+        /// The device's id for the connection.
+        conn: ConnId,
+        /// Why, for logs.
+        reason: String,
+    },
+    /// Bytes arrived on a connection.
+    Received {
+        /// The connection.
+        conn: ConnId,
+        /// The bytes.
+        data: Vec<u8>,
+    },
+    /// The peer closed its side (end of stream).
+    PeerClosed {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// The connection failed (reset, keep-alive timeout, ...).
+    Failed {
+        /// The connection.
+        conn: ConnId,
+        /// Why, for logs and events.
+        reason: String,
+    },
+}
+
+/// Everything the runtime can tell the device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Serial side.
+    Line(LineEvent),
+    /// Network side.
+    Net(NetEvent),
+}
+
+/// TCP keep-alive settings for a socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct KeepaliveParams {
+    /// Idle seconds before the first probe.
+    pub time_s: u32,
+    /// Seconds between probes.
+    pub interval_s: u32,
+    /// Unanswered probes before the connection is dead.
+    pub probes: u32,
+}
+
+/// An instruction from the device to the runtime.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Open a listening socket on the device's address.
+    Listen {
+        /// Which listener.
+        listener: ListenerId,
+        /// TCP or UDP.
+        transport: Transport,
+        /// The configured port.
+        port: u16,
+    },
+    /// Close a listening socket.
+    Unlisten {
+        /// Which listener.
+        listener: ListenerId,
+    },
+    /// Open an outbound TCP connection.
+    Connect {
+        /// The device's id for it.
+        conn: ConnId,
+        /// Host name or address.
+        host: String,
+        /// TCP port.
+        port: u16,
+    },
+    /// Send bytes on a connection.
+    Send {
+        /// The connection.
+        conn: ConnId,
+        /// The bytes.
+        data: Vec<u8>,
+    },
+    /// Close a connection after sending what is queued.
+    Close {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// Apply TCP keep-alive to a connection's socket.
+    SetKeepalive {
+        /// The connection.
+        conn: ConnId,
+        /// The settings.
+        params: KeepaliveParams,
+    },
+    /// These bytes finished crossing the serial line towards the serial-side program.
+    SerialTx(Vec<u8>),
+    /// Something worth telling the user or a test (a JSON line on stdout, the event stream).
+    Notify(DeviceEvent),
+}
+
+/// Why a session ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseReason {
+    /// The peer closed it.
+    PeerClosed,
+    /// No serial traffic for the inactivity timeout.
+    InactivityTimeout,
+    /// The connection failed (reset, keep-alive timeout, ...).
+    Failed(String),
+    /// The port was disabled or its mode changed.
+    PortDisabled,
+}
+
+/// A notification for users and tests.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum DeviceEvent {
+    /// A data session started.
+    SessionOpened {
+        /// Serial port number.
+        port: u8,
+        /// The connection.
+        conn: ConnId,
+        /// The peer.
+        peer: SocketAddr,
+        /// "server" when the peer connected, "client" when the device did.
+        role: &'static str,
+    },
+    /// A data session ended.
+    SessionClosed {
+        /// Serial port number.
+        port: u8,
+        /// The connection.
+        conn: ConnId,
+        /// Why.
+        reason: CloseReason,
+    },
+    /// A connection was turned away.
+    ConnectionRejected {
+        /// Serial port number.
+        port: u8,
+        /// The peer.
+        peer: SocketAddr,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The serial-side program's baud rate differs from the device's.
+    BaudMismatch {
+        /// Serial port number.
+        port: u8,
+        /// What the program set.
+        observed: u32,
+        /// What the device is configured for.
+        configured: u32,
+    },
+    /// A program opened or closed the serial port.
+    SerialPeer {
+        /// Serial port number.
+        port: u8,
+        /// Whether a program now holds the port.
+        attached: bool,
+    },
+}

@@ -1,0 +1,69 @@
+//! The table of a port's open data sessions.
+
+use crate::io::ConnId;
+use m2285_time::Instant;
+use serde::Serialize;
+use std::net::SocketAddr;
+
+/// Who opened a session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionRole {
+    /// The peer connected to the device.
+    Server,
+    /// The device connected to the peer.
+    Client,
+}
+
+/// One open data session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Session {
+    /// The connection.
+    pub conn: ConnId,
+    /// The peer's address.
+    pub peer: SocketAddr,
+    /// Who opened it.
+    pub role: SessionRole,
+    /// When it opened (device time).
+    #[serde(skip)]
+    pub opened_at: Instant,
+}
+
+/// Open sessions in the order they opened.
+#[derive(Clone, Debug, Default)]
+pub struct Sessions {
+    list: Vec<Session>,
+}
+
+impl Sessions {
+    /// Adds a session.
+    pub fn insert(&mut self, s: Session) {
+        self.list.push(s);
+    }
+
+    /// Removes and returns the session of `conn`.
+    pub fn remove(&mut self, conn: ConnId) -> Option<Session> {
+        let i = self.list.iter().position(|s| s.conn == conn)?;
+        Some(self.list.remove(i))
+    }
+
+    /// True when `conn` is an open session.
+    pub fn contains(&self, conn: ConnId) -> bool {
+        self.list.iter().any(|s| s.conn == conn)
+    }
+
+    /// The sessions, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &Session> {
+        self.list.iter()
+    }
+
+    /// Number of open sessions.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// True when no session is open.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}

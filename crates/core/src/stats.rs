@@ -1,0 +1,40 @@
+//! Counters the device keeps, the basis of the statistics pages (console, web, SNMP) and of
+//! `ctl status`.
+
+use serde::Serialize;
+
+/// Counters of one serial port. They only ever grow (until power-off).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PortStats {
+    /// Bytes received from the serial line.
+    pub serial_rx_bytes: u64,
+    /// Bytes transmitted on the serial line.
+    pub serial_tx_bytes: u64,
+    /// Serial bytes discarded because no session could take them.
+    pub serial_rx_discarded: u64,
+    /// Transmitted bytes no program was there to receive.
+    pub serial_tx_lost: u64,
+    /// Bytes sent to the network (all sessions).
+    pub net_tx_bytes: u64,
+    /// Bytes received from the network.
+    pub net_rx_bytes: u64,
+    /// Frames (flushes of the serial buffer) sent to the network, counted once per flush.
+    pub frames_to_net: u64,
+    /// Network reads delivered to the serial side.
+    pub frames_from_net: u64,
+    /// Network bytes dropped because the serial buffer was full (a runtime that ignores the
+    /// device's input room).
+    pub net_rx_overflow: u64,
+    /// Sessions accepted.
+    pub connections_accepted: u64,
+    /// Connections turned away (limit, port disabled, mode).
+    pub connections_rejected: u64,
+    /// Sessions ended for any reason.
+    pub sessions_closed: u64,
+    /// Sessions closed by the inactivity timer.
+    pub inactivity_timeouts: u64,
+    /// Sessions that ended in an error (reset, keep-alive).
+    pub session_errors: u64,
+    /// Times the serial-side program's baud rate was seen to differ from the device's.
+    pub baud_mismatches: u64,
+}
