@@ -19,7 +19,7 @@ impl ConnId {
 }
 
 /// A listening socket the device asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ListenerId {
     /// Serial port 1's data port (TCP listening port or UDP receiving port).

@@ -5,6 +5,7 @@
 //! together. The result is a complete [`Config`].
 
 mod model;
+pub mod reference;
 pub mod schema;
 mod validate;
 

@@ -104,3 +104,37 @@ fn inter_char_timeout_must_exceed_a_character_time() {
         ])
         .is_ok());
 }
+
+/// The shipped factory file and the docs' key table are generated from the schema; regenerate
+/// with `M2285_BLESS=1 cargo test -p m2285-core` after changing a key.
+#[test]
+fn factory_file_and_docs_match_the_schema() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let factory_path = format!("{root}/sim-configs/factory.toml");
+    let docs_path = format!("{root}/docs/config.md");
+    let header = "# Factory defaults of the Model 2285, generated from the schema (crates/core/src/config/schema.rs).\n# Start from this file to see every key; each comment says what it means and what is allowed.\n";
+    let factory = format!("{header}{}", reference::factory_toml());
+    let table = reference::markdown_table();
+    if std::env::var_os("M2285_BLESS").is_some() {
+        std::fs::write(&factory_path, &factory).ok();
+        let docs = std::fs::read_to_string(&docs_path).unwrap_or_default();
+        let start = docs
+            .find("<!-- keys:begin -->")
+            .map(|i| i + "<!-- keys:begin -->\n".len());
+        let end = docs.find("<!-- keys:end -->");
+        if let (Some(s), Some(e)) = (start, end) {
+            std::fs::write(&docs_path, format!("{}{}{}", &docs[..s], table, &docs[e..])).ok();
+        }
+    }
+    let shipped = std::fs::read_to_string(&factory_path).unwrap_or_default();
+    assert_eq!(
+        shipped, factory,
+        "sim-configs/factory.toml is stale: run with M2285_BLESS=1"
+    );
+    assert_eq!(Config::from_toml_str(&shipped), Ok(Config::factory()));
+    let docs = std::fs::read_to_string(&docs_path).unwrap_or_default();
+    assert!(
+        docs.contains(&table),
+        "docs/config.md key table is stale: run with M2285_BLESS=1"
+    );
+}

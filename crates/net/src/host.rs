@@ -1,0 +1,423 @@
+//! One device's sockets on the host, driven by a shared `mio::Poll`.
+
+use crate::conn::Conn;
+use m2285_core::io::{Action, ConnId, KeepaliveParams, ListenerId, NetEvent, Transport};
+use mio::net::{TcpListener, TcpStream};
+use mio::{Interest, Registry, Token};
+use std::collections::{BTreeMap, HashMap};
+use std::io;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+
+/// The range of `mio` tokens one device's sockets use, so several devices share one poll.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenSpace {
+    base: usize,
+}
+
+impl TokenSpace {
+    /// Tokens reserved for the caller below this offset (e.g. the PTY).
+    pub const RESERVED: usize = 16;
+    const SPAN: usize = 1 << 32;
+
+    /// The token space of device number `index`.
+    pub fn for_device(index: usize) -> Self {
+        TokenSpace {
+            base: index * Self::SPAN,
+        }
+    }
+
+    /// The caller's reserved token `n` (< [`TokenSpace::RESERVED`]).
+    pub fn reserved(&self, n: usize) -> Token {
+        Token(self.base + n)
+    }
+
+    /// Which device a token belongs to.
+    pub fn device_of(token: Token) -> usize {
+        token.0 / Self::SPAN
+    }
+}
+
+/// Things the network layer did that users and tests may want to see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostNotice {
+    /// Keep-alive was applied; the values are read back from the socket.
+    KeepaliveApplied {
+        /// The connection.
+        conn: ConnId,
+        /// What getsockopt returned.
+        params: KeepaliveParams,
+    },
+    /// Data for a peer that does not read was dropped.
+    SendOverflow {
+        /// The connection.
+        conn: ConnId,
+        /// Bytes dropped.
+        bytes: usize,
+    },
+}
+
+/// Counters of the host network layer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetStats {
+    /// Bytes dropped because a peer did not read (see `conn::MAX_UNSENT`).
+    pub send_overflow_bytes: u64,
+}
+
+enum Endpoint {
+    Listener(ListenerId),
+    Conn(ConnId),
+}
+
+/// The host sockets of one device.
+pub struct HostNet {
+    ip: IpAddr,
+    free_ports: bool,
+    tokens: TokenSpace,
+    next_token: usize,
+    next_accept: u64,
+    listeners: BTreeMap<ListenerId, (TcpListener, Token)>,
+    conns: BTreeMap<ConnId, (Conn, Token)>,
+    by_token: HashMap<Token, Endpoint>,
+    events: Vec<NetEvent>,
+    notices: Vec<HostNotice>,
+    /// Counters.
+    pub stats: NetStats,
+}
+
+impl HostNet {
+    /// Sockets bound to `ip` (a loopback address), in the token space `tokens`. With
+    /// `free_ports`, listeners bind to free ports instead of the configured numbers.
+    pub fn new(ip: IpAddr, free_ports: bool, tokens: TokenSpace) -> Self {
+        HostNet {
+            ip,
+            free_ports,
+            tokens,
+            next_token: TokenSpace::RESERVED,
+            next_accept: 1,
+            listeners: BTreeMap::new(),
+            conns: BTreeMap::new(),
+            by_token: HashMap::new(),
+            events: Vec::new(),
+            notices: Vec::new(),
+            stats: NetStats::default(),
+        }
+    }
+
+    /// True when `token` is one of this layer's sockets.
+    pub fn owns(&self, token: Token) -> bool {
+        self.by_token.contains_key(&token)
+    }
+
+    /// Carries out a network action. Actions that are not for the network are handed back.
+    pub fn execute(&mut self, registry: &Registry, action: Action) -> Option<Action> {
+        match action {
+            Action::Listen {
+                listener,
+                transport: Transport::Tcp,
+                port,
+            } => self.listen(registry, listener, port),
+            Action::Unlisten { listener } => {
+                if let Some((mut l, token)) = self.listeners.remove(&listener) {
+                    let _ = registry.deregister(&mut l);
+                    self.by_token.remove(&token);
+                }
+            }
+            Action::Connect { conn, host, port } => self.connect(registry, conn, &host, port),
+            Action::Send { conn, data } => self.send(registry, conn, &data),
+            Action::Close { conn } => {
+                if let Some((c, _)) = self.conns.get_mut(&conn) {
+                    c.closing = true;
+                }
+                self.reap(registry, conn);
+            }
+            Action::SetKeepalive { conn, params } => {
+                if let Some((c, _)) = self.conns.get(&conn) {
+                    match c.set_keepalive(params) {
+                        Ok(params) => self
+                            .notices
+                            .push(HostNotice::KeepaliveApplied { conn, params }),
+                        Err(e) => tracing::warn!(?conn, "cannot set keep-alive: {e}"),
+                    }
+                }
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
+    /// Handles readiness of one of this layer's sockets. `room` tells how many bytes the device
+    /// takes from a connection now.
+    pub fn ready(&mut self, registry: &Registry, token: Token, room: &dyn Fn(ConnId) -> usize) {
+        match self.by_token.get(&token) {
+            Some(Endpoint::Listener(id)) => {
+                let id = *id;
+                self.accept_all(registry, id);
+            }
+            Some(Endpoint::Conn(conn)) => {
+                let conn = *conn;
+                self.conn_ready(registry, conn, room);
+            }
+            None => {}
+        }
+    }
+
+    /// Reads again from connections that were left unread for lack of room.
+    pub fn retry_throttled(&mut self, registry: &Registry, room: &dyn Fn(ConnId) -> usize) {
+        let throttled: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, (c, _))| c.throttled)
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in throttled {
+            if room(conn) > 0 {
+                self.read(registry, conn, room);
+            }
+        }
+    }
+
+    /// True when some connection waits for room to be read further.
+    pub fn has_throttled(&self) -> bool {
+        self.conns.values().any(|(c, _)| c.throttled)
+    }
+
+    /// Network events produced since the last call, in order.
+    pub fn take_events(&mut self) -> Vec<NetEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Notices produced since the last call.
+    pub fn take_notices(&mut self) -> Vec<HostNotice> {
+        std::mem::take(&mut self.notices)
+    }
+
+    /// Drops every socket (shutdown).
+    pub fn close_all(&mut self, registry: &Registry) {
+        for (_, (mut c, _)) in std::mem::take(&mut self.conns) {
+            let _ = c.flush();
+            let _ = registry.deregister(&mut c.stream);
+        }
+        for (_, (mut l, _)) in std::mem::take(&mut self.listeners) {
+            let _ = registry.deregister(&mut l);
+        }
+        self.by_token.clear();
+    }
+
+    fn token(&mut self, endpoint: Endpoint) -> Token {
+        let token = self.tokens.reserved(self.next_token);
+        self.next_token += 1;
+        self.by_token.insert(token, endpoint);
+        token
+    }
+
+    fn listen(&mut self, registry: &Registry, listener: ListenerId, port: u16) {
+        let port = if self.free_ports { 0 } else { port };
+        let addr = SocketAddr::new(self.ip, port);
+        let result = TcpListener::bind(addr).and_then(|mut l| {
+            let actual = l.local_addr()?.port();
+            let token = self.token(Endpoint::Listener(listener));
+            registry.register(&mut l, token, Interest::READABLE)?;
+            self.listeners.insert(listener, (l, token));
+            Ok(actual)
+        });
+        self.events.push(match result {
+            Ok(port) => NetEvent::Listening { listener, port },
+            Err(e) => NetEvent::ListenFailed {
+                listener,
+                reason: format!("cannot listen on {addr}: {e}"),
+            },
+        });
+    }
+
+    fn accept_all(&mut self, registry: &Registry, listener: ListenerId) {
+        loop {
+            let Some((l, _)) = self.listeners.get(&listener) else {
+                return;
+            };
+            match l.accept() {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let conn = ConnId(self.next_accept);
+                    self.next_accept += 1;
+                    if self.adopt(registry, conn, stream, false).is_ok() {
+                        self.events.push(NetEvent::Accepted {
+                            listener,
+                            conn,
+                            peer,
+                        });
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    tracing::warn!("accept failed: {e}");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn adopt(
+        &mut self,
+        registry: &Registry,
+        conn: ConnId,
+        mut stream: TcpStream,
+        connecting: bool,
+    ) -> io::Result<()> {
+        let token = self.token(Endpoint::Conn(conn));
+        registry.register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)?;
+        self.conns
+            .insert(conn, (Conn::new(stream, connecting), token));
+        Ok(())
+    }
+
+    fn connect(&mut self, registry: &Registry, conn: ConnId, host: &str, port: u16) {
+        let addr = (host, port)
+            .to_socket_addrs()
+            .map_err(|e| format!("cannot resolve {host}: {e}"))
+            .and_then(|mut a| a.next().ok_or_else(|| format!("no address for {host}")));
+        let result = addr.and_then(|addr| {
+            let stream = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
+            self.adopt(registry, conn, stream, true)
+                .map_err(|e| format!("connect {addr}: {e}"))
+        });
+        if let Err(reason) = result {
+            self.events.push(NetEvent::ConnectFailed { conn, reason });
+        }
+    }
+
+    fn send(&mut self, registry: &Registry, conn: ConnId, data: &[u8]) {
+        let Some((c, _)) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        match c.send(data) {
+            Ok(0) => {}
+            Ok(dropped) => {
+                self.stats.send_overflow_bytes += dropped as u64;
+                self.notices.push(HostNotice::SendOverflow {
+                    conn,
+                    bytes: dropped,
+                });
+            }
+            Err(e) => self.fail(registry, conn, e),
+        }
+    }
+
+    fn conn_ready(&mut self, registry: &Registry, conn: ConnId, room: &dyn Fn(ConnId) -> usize) {
+        let Some((c, _)) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if c.connecting {
+            match c.stream.take_error() {
+                Ok(Some(e)) | Err(e) => {
+                    self.drop_conn(registry, conn);
+                    self.events.push(NetEvent::ConnectFailed {
+                        conn,
+                        reason: e.to_string(),
+                    });
+                    return;
+                }
+                Ok(None) => {}
+            }
+            match c.stream.peer_addr() {
+                Ok(peer) => {
+                    c.connecting = false;
+                    let _ = c.stream.set_nodelay(true);
+                    self.events.push(NetEvent::Connected { conn, peer });
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotConnected => return,
+                Err(e) => {
+                    self.drop_conn(registry, conn);
+                    self.events.push(NetEvent::ConnectFailed {
+                        conn,
+                        reason: e.to_string(),
+                    });
+                    return;
+                }
+            }
+        }
+        if let Some((c, _)) = self.conns.get_mut(&conn) {
+            if let Err(e) = c.flush() {
+                self.fail(registry, conn, e);
+                return;
+            }
+        }
+        self.reap(registry, conn);
+        self.read(registry, conn, room);
+    }
+
+    fn read(&mut self, registry: &Registry, conn: ConnId, room: &dyn Fn(ConnId) -> usize) {
+        let mut buf = Vec::new();
+        loop {
+            let Some((c, _)) = self.conns.get_mut(&conn) else {
+                return;
+            };
+            if c.eof || c.connecting {
+                return;
+            }
+            let max = room(conn).saturating_sub(buf.len()).min(64 * 1024);
+            if max == 0 {
+                c.throttled = true;
+                break;
+            }
+            match c.read_into(&mut buf, max) {
+                Ok(Some(0)) => {
+                    c.throttled = false;
+                    break;
+                }
+                Ok(Some(_)) => continue,
+                Ok(None) => {
+                    c.eof = true;
+                    c.throttled = false;
+                    if !buf.is_empty() {
+                        self.events.push(NetEvent::Received {
+                            conn,
+                            data: std::mem::take(&mut buf),
+                        });
+                    }
+                    self.events.push(NetEvent::PeerClosed { conn });
+                    return;
+                }
+                Err(e) => {
+                    if !buf.is_empty() {
+                        self.events.push(NetEvent::Received { conn, data: buf });
+                    }
+                    self.fail(registry, conn, e);
+                    return;
+                }
+            }
+        }
+        if !buf.is_empty() {
+            self.events.push(NetEvent::Received { conn, data: buf });
+        }
+    }
+
+    fn fail(&mut self, registry: &Registry, conn: ConnId, e: io::Error) {
+        let reason = match e.raw_os_error() {
+            Some(code) if code == libc_etimedout() => "keep-alive timeout (ETIMEDOUT)".to_owned(),
+            _ => e.to_string(),
+        };
+        self.drop_conn(registry, conn);
+        self.events.push(NetEvent::Failed { conn, reason });
+    }
+
+    /// Drops a closing connection once its data is written.
+    fn reap(&mut self, registry: &Registry, conn: ConnId) {
+        if self.conns.get(&conn).is_some_and(|(c, _)| c.done()) {
+            self.drop_conn(registry, conn);
+        }
+    }
+
+    fn drop_conn(&mut self, registry: &Registry, conn: ConnId) {
+        if let Some((mut c, token)) = self.conns.remove(&conn) {
+            let _ = registry.deregister(&mut c.stream);
+            self.by_token.remove(&token);
+        }
+    }
+}
+
+fn libc_etimedout() -> i32 {
+    io::Error::from(io::ErrorKind::TimedOut)
+        .raw_os_error()
+        .unwrap_or(110)
+}

@@ -1,0 +1,88 @@
+//! The command line: what a user can ask of `m2285-sim`.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  m2285-sim --pty /tmp/ttyS0
+      Factory device: serial port at /tmp/ttyS0 (9600 8N1), TCP server on 127.0.0.1:7001.
+  m2285-sim --pty /tmp/ttyS0 --config sim-configs/tcp-server-921600.toml
+      Start from a ready-made configuration.
+  m2285-sim --pty /tmp/ttyS0 --ip 127.0.0.7 --set port1.serial.baud=115200 --set sim.free_ports=true
+      Another device on its own loopback address, with overrides; ports are picked free and
+      printed in the ready line on stdout.
+  m2285-sim --pty /tmp/ttyS0 --attach 'python3 my_instrument.py'
+      Run a program as the device attached to the serial port (its stdio is the PTY).
+  m2285-sim check-config my.toml
+      Validate a configuration and print every mistake.
+
+On stdout the simulator prints one JSON line when ready, e.g.
+  {\"event\":\"ready\",\"pty\":\"/dev/pts/3\",\"link\":\"/tmp/ttyS0\",\"ip\":\"127.0.0.1\",\"ports\":{\"data\":7001}}
+then one JSON line per event (sessions opening and closing, ...). Logs go to stderr.";
+
+/// Simulator of the Patton EtherBits Model 2285 serial device server.
+#[derive(Debug, Parser)]
+#[command(name = "m2285-sim", version, about, after_help = EXAMPLES, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// A subcommand; without one, the simulator runs a device.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options for running a device.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a configuration file: exit 0, or print every mistake and exit 1.
+    CheckConfig {
+        /// The TOML file.
+        file: PathBuf,
+    },
+}
+
+/// Options for running a device.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// Make the serial port a PTY with a symlink at PATH (a stale link is replaced; a file or
+    /// directory there is refused). Without it the PTY's /dev/pts/N is used.
+    #[arg(long, value_name = "PATH")]
+    pub pty: Option<PathBuf>,
+    /// Device configuration (TOML; see docs/config.md). Without it, the configuration saved in
+    /// the state directory is used, else the factory defaults.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Override one configuration key (repeatable), e.g. --set port1.serial.baud=115200.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// The device's address on the host; must be a loopback address (127.0.0.0/8 or ::1).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1", value_parser = parse_loopback)]
+    pub ip: IpAddr,
+    /// Log filter for stderr (tracing syntax, e.g. info or m2285_core=debug); RUST_LOG works too.
+    #[arg(long, value_name = "FILTER")]
+    pub log: Option<String>,
+    /// The device's non-volatile memory (configuration, keys, logs). Default:
+    /// $XDG_STATE_HOME/m2285-sim/<ip> (or ~/.local/state/m2285-sim/<ip>).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Start CMD (via /bin/sh -c) with the serial port as its terminal: a program playing the
+    /// device attached to the serial port. Its exit is reported and does not stop the simulator.
+    #[arg(long, value_name = "CMD")]
+    pub attach: Option<String>,
+}
+
+fn parse_loopback(s: &str) -> Result<IpAddr, String> {
+    let ip: IpAddr = s
+        .parse()
+        .map_err(|_| format!("'{s}' is not an IP address"))?;
+    if ip.is_loopback() {
+        Ok(ip)
+    } else {
+        Err(format!(
+            "'{s}' is not a loopback address: the simulator only uses 127.0.0.0/8 and ::1"
+        ))
+    }
+}

@@ -1,0 +1,86 @@
+//! `m2285-sim`: a simulated Patton EtherBits Model 2285 serial device server on a host.
+
+mod cli;
+mod output;
+mod realtime;
+mod state_dir;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use m2285_core::config::ConfigError;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::CheckConfig { file }) => check_config(&file),
+        None => {
+            init_logging(cli.run.log.as_deref());
+            match run_device(&cli.run) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("m2285-sim: {message}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn run_device(args: &cli::RunArgs) -> Result<(), String> {
+    let dir = args
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| state_dir::default_for(args.ip));
+    state_dir::prepare(&dir).map_err(|e| e.to_string())?;
+    let config = realtime::load_config(args, &dir)?;
+    let mut runtime = realtime::Runtime::boot(args, config)?;
+    output::emit(&runtime.ready_line());
+    if let Some(cmd) = &args.attach {
+        runtime.attach(cmd)?;
+    }
+    tracing::info!(state_dir = %dir.display(), "device ready");
+    runtime.run()
+}
+
+fn check_config(file: &std::path::Path) -> ExitCode {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    match m2285_core::Config::from_toml_str(&text) {
+        Ok(_) => {
+            println!("{}: ok", file.display());
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            eprintln!("{}", config_errors(&file.display().to_string(), &errors));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Formats configuration mistakes, one per line, under a heading naming their source.
+pub fn config_errors(source: &str, errors: &[ConfigError]) -> String {
+    let mut s = format!("{source}: {} mistake(s):", errors.len());
+    for e in errors {
+        s.push_str("\n  ");
+        s.push_str(&e.to_string());
+    }
+    s
+}
+
+fn init_logging(filter: Option<&str>) {
+    use tracing_subscriber::EnvFilter;
+    let filter = filter
+        .map(EnvFilter::new)
+        .or_else(|| EnvFilter::try_from_default_env().ok())
+        .unwrap_or_else(|| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

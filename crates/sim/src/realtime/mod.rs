@@ -1,0 +1,337 @@
+//! The real-time runtime: one `mio` event loop drives the device model with the wall clock, the
+//! host PTY and loopback sockets.
+//!
+//! Everything happens on one thread: the model is single-threaded by design, and a single poll
+//! loop gives the shortest path from a PTY byte to a socket (no thread hand-offs). Helper threads
+//! only wait on things that have no file descriptor (an `--attach` child) and wake the loop
+//! through a `mio::Waker` and a crossbeam channel. docs/architecture.md explains the choice.
+
+mod clock;
+mod serial;
+
+use crate::cli::RunArgs;
+use crate::output;
+use clock::WallClock;
+use crossbeam_channel::{Receiver, Sender};
+use m2285_core::io::{Action, NetEvent};
+use m2285_core::{Config, Device, Event};
+use m2285_net::{HostNet, HostNotice, TokenSpace};
+use m2285_time::Instant;
+use m2285_uart::pty::HostPty;
+use mio::{Events, Interest, Poll, Token, Waker};
+use serde_json::json;
+use serial::SerialEndpoint;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::os::fd::AsRawFd;
+use std::path::PathBuf;
+use std::time::Duration;
+
+const PTY: usize = 0;
+const SIGNALS: usize = 1;
+const WAKER: usize = 2;
+
+/// Messages from helper threads to the loop.
+enum Wakeup {
+    AttachExited(Option<i32>),
+}
+
+/// Everything one running device needs.
+pub struct Runtime {
+    poll: Poll,
+    clock: WallClock,
+    device: Device,
+    net: HostNet,
+    serial: SerialEndpoint,
+    tokens: TokenSpace,
+    wake_rx: Receiver<Wakeup>,
+    wake_tx: Sender<Wakeup>,
+    waker: std::sync::Arc<Waker>,
+    signals: mio::net::UnixStream,
+    ports: BTreeMap<&'static str, u16>,
+    listen_failures: Vec<String>,
+    ip: std::net::IpAddr,
+}
+
+impl Runtime {
+    /// Boots a device: PTY and symlink, listening sockets; fails with a message a user can act on.
+    pub fn boot(args: &RunArgs, config: Config) -> Result<Self, String> {
+        let poll = Poll::new().map_err(|e| format!("cannot create the event loop: {e}"))?;
+        let tokens = TokenSpace::for_device(0);
+        let pty =
+            HostPty::open(args.pty.as_deref(), args.attach.is_some()).map_err(|e| e.to_string())?;
+        poll.registry()
+            .register(
+                &mut mio::unix::SourceFd(&pty.master_fd()),
+                tokens.reserved(PTY),
+                Interest::READABLE | Interest::WRITABLE,
+            )
+            .map_err(|e| format!("cannot watch the PTY: {e}"))?;
+        let signals = register_signals(&poll, tokens.reserved(SIGNALS))?;
+        let waker = std::sync::Arc::new(
+            Waker::new(poll.registry(), tokens.reserved(WAKER)).map_err(|e| e.to_string())?,
+        );
+        let (wake_tx, wake_rx) = crossbeam_channel::unbounded();
+        let clock = WallClock::start();
+        let device = Device::new(config.clone(), clock.now());
+        let net = HostNet::new(args.ip, config.sim.free_ports, tokens);
+        let mut rt = Runtime {
+            poll,
+            clock,
+            device,
+            net,
+            serial: SerialEndpoint::new(pty),
+            tokens,
+            wake_rx,
+            wake_tx,
+            waker,
+            signals,
+            ports: BTreeMap::new(),
+            listen_failures: Vec::new(),
+            ip: args.ip,
+        };
+        rt.pump(rt.clock.now())?;
+        if !rt.listen_failures.is_empty() {
+            // At boot a service that cannot listen is a setup mistake: say so and stop.
+            return Err(rt.listen_failures.join("; "));
+        }
+        Ok(rt)
+    }
+
+    /// The ready line: where the serial port and every service are.
+    pub fn ready_line(&self) -> serde_json::Value {
+        json!({
+            "event": "ready",
+            "pty": self.serial.pty.slave_path(),
+            "link": self.serial.pty.link(),
+            "ip": self.ip.to_string(),
+            "ports": self.ports,
+        })
+    }
+
+    /// Runs until SIGINT or SIGTERM; then closes sessions and removes the symlink.
+    pub fn run(mut self) -> Result<(), String> {
+        let mut events = Events::with_capacity(256);
+        loop {
+            let now = self.clock.now();
+            self.device.handle_timeout(now);
+            self.serial.watch(&mut self.device, now);
+            self.pump(now)?;
+            let timeout = self.timeout();
+            if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    return Err(format!("event loop: {e}"));
+                }
+            }
+            let now = self.clock.now();
+            self.device.handle_timeout(now);
+            for ev in events.iter() {
+                let local = ev.token().0 - self.tokens.reserved(0).0;
+                match local {
+                    PTY => {
+                        self.serial.flush();
+                        self.serial.read(&mut self.device, now);
+                    }
+                    SIGNALS => {
+                        if self.drain_signals() {
+                            self.shutdown();
+                            return Ok(());
+                        }
+                    }
+                    WAKER => self.wakeups(now),
+                    _ => {
+                        let device = &self.device;
+                        self.net.ready(self.poll.registry(), ev.token(), &|c| {
+                            device.net_input_room(c)
+                        });
+                        self.feed_net(now);
+                    }
+                }
+                self.pump(now)?;
+            }
+            self.retry_throttled(now);
+        }
+    }
+
+    /// How long the loop may sleep: until the device's next deadline or the next PTY look.
+    fn timeout(&self) -> Duration {
+        let mut deadline = self.serial.next_watch();
+        if let Some(d) = self.device.next_deadline() {
+            deadline = deadline.min(d);
+        }
+        if self.serial.throttled() || self.net.has_throttled() {
+            // Room frees up as the line drains; look again soon.
+            deadline = deadline.min(self.clock.now() + Duration::from_millis(1));
+        }
+        self.clock.until(deadline)
+    }
+
+    fn retry_throttled(&mut self, now: Instant) {
+        if self.serial.throttled() && self.device.serial_input_room() > 0 {
+            self.serial.read(&mut self.device, now);
+        }
+        if self.net.has_throttled() {
+            let device = &self.device;
+            self.net
+                .retry_throttled(self.poll.registry(), &|c| device.net_input_room(c));
+            self.feed_net(now);
+        }
+    }
+
+    fn feed_net(&mut self, now: Instant) {
+        let events = self.net.take_events();
+        self.feed(events, now);
+    }
+
+    fn feed(&mut self, events: Vec<NetEvent>, now: Instant) {
+        for event in events {
+            if let NetEvent::Listening { listener, port } = &event {
+                self.ports.insert(listener.service_name(), *port);
+            }
+            if let NetEvent::ListenFailed { listener, reason } = &event {
+                tracing::error!(?listener, "{reason}");
+                self.listen_failures.push(reason.clone());
+            }
+            self.device.handle(Event::Net(event), now);
+        }
+    }
+
+    /// Carries out the device's actions, feeding back what the network reports, until neither
+    /// has anything left.
+    fn pump(&mut self, now: Instant) -> Result<(), String> {
+        loop {
+            let mut progressed = false;
+            while let Some(action) = self.device.poll_action() {
+                progressed = true;
+                match action {
+                    Action::SerialTx(bytes) => self.serial.write(&mut self.device, &bytes, now),
+                    Action::Notify(event) => match serde_json::to_value(&event) {
+                        Ok(v) => output::emit_event(v, now),
+                        Err(e) => tracing::warn!("cannot print event: {e}"),
+                    },
+                    other => {
+                        if let Some(rest) = self.net.execute(self.poll.registry(), other) {
+                            tracing::debug!(?rest, "action not handled by this runtime");
+                        }
+                    }
+                }
+            }
+            self.print_notices(now);
+            let events = self.net.take_events();
+            if events.is_empty() && !progressed {
+                return Ok(());
+            }
+            self.feed(events, now);
+        }
+    }
+
+    fn print_notices(&mut self, now: Instant) {
+        for notice in self.net.take_notices() {
+            let value = match notice {
+                HostNotice::KeepaliveApplied { conn, params } => json!({
+                    "event": "keepalive_applied", "conn": conn, "time_s": params.time_s,
+                    "interval_s": params.interval_s, "probes": params.probes,
+                }),
+                HostNotice::SendOverflow { conn, bytes } => json!({
+                    "event": "send_overflow", "conn": conn, "bytes": bytes,
+                }),
+            };
+            output::emit_event(value, now);
+        }
+    }
+
+    /// Starts the `--attach` program on the serial port (after the ready line, so that line
+    /// stays the first one on stdout).
+    pub fn attach(&mut self, cmd: &str) -> Result<(), String> {
+        let mut child = self
+            .serial
+            .pty
+            .spawn_attached(cmd)
+            .map_err(|e| format!("--attach '{cmd}': {e}"))?;
+        let pid = child.id();
+        output::emit_event(
+            json!({"event": "attach_started", "pid": pid, "command": cmd}),
+            self.clock.now(),
+        );
+        let tx = self.wake_tx.clone();
+        let waker = self.waker.clone();
+        std::thread::Builder::new()
+            .name("attach-wait".into())
+            .spawn(move || {
+                let code = child.wait().ok().and_then(|s| s.code());
+                let _ = tx.send(Wakeup::AttachExited(code));
+                let _ = waker.wake();
+            })
+            .map_err(|e| format!("--attach: {e}"))?;
+        Ok(())
+    }
+
+    fn wakeups(&mut self, now: Instant) {
+        while let Ok(w) = self.wake_rx.try_recv() {
+            match w {
+                Wakeup::AttachExited(code) => {
+                    tracing::info!(?code, "attached program exited");
+                    output::emit_event(json!({"event": "attach_exited", "code": code}), now);
+                }
+            }
+        }
+    }
+
+    /// True when SIGINT or SIGTERM arrived.
+    fn drain_signals(&mut self) -> bool {
+        let mut buf = [0u8; 64];
+        let mut got = false;
+        while let Ok(n) = self.signals.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            got = true;
+        }
+        got
+    }
+
+    fn shutdown(&mut self) {
+        tracing::info!("shutting down");
+        self.net.close_all(self.poll.registry());
+        output::emit_event(json!({"event": "shutdown"}), self.clock.now());
+    }
+}
+
+fn register_signals(poll: &Poll, token: Token) -> Result<mio::net::UnixStream, String> {
+    let (read, write) = std::os::unix::net::UnixStream::pair().map_err(|e| e.to_string())?;
+    read.set_nonblocking(true).map_err(|e| e.to_string())?;
+    write.set_nonblocking(true).map_err(|e| e.to_string())?;
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let w = write.try_clone().map_err(|e| e.to_string())?;
+        signal_hook::low_level::pipe::register(sig, w).map_err(|e| e.to_string())?;
+    }
+    let mut read = mio::net::UnixStream::from_std(read);
+    poll.registry()
+        .register(&mut read, token, Interest::READABLE)
+        .map_err(|e| e.to_string())?;
+    let _ = read.as_raw_fd();
+    Ok(read)
+}
+
+/// Loads the configuration the way the device does at boot: `--config`, else the one saved in
+/// the state directory, else factory; then the `--set` overrides.
+pub fn load_config(args: &RunArgs, state_dir: &std::path::Path) -> Result<Config, String> {
+    let (source, text): (PathBuf, Option<String>) = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("--config {}: {e}", path.display()))?;
+            (path.clone(), Some(text))
+        }
+        None => match crate::state_dir::saved_config(state_dir) {
+            Some((path, text)) => (path, Some(text)),
+            None => (PathBuf::from("factory defaults"), None),
+        },
+    };
+    let base = match text {
+        Some(text) => Config::from_toml_str(&text)
+            .map_err(|errors| crate::config_errors(&source.display().to_string(), &errors))?,
+        None => Config::factory(),
+    };
+    base.with_sets(args.sets.iter().map(String::as_str))
+        .map_err(|errors| crate::config_errors("--set", &errors))
+}

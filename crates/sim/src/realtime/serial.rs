@@ -1,0 +1,134 @@
+//! The serial side in real time: the PTY, what the program writes, and what reaches it.
+
+use m2285_core::{Device, Event, LineEvent};
+use m2285_time::Instant;
+use m2285_uart::pty::{HostPty, PtyRead};
+use std::time::Duration;
+
+/// How often the runtime looks at the PTY for a program opening or closing it and for the baud
+/// rate the program set (the PTY gives no notice of either; docs/serial-port.md).
+pub const WATCH_INTERVAL: Duration = Duration::from_millis(20);
+
+/// Bytes kept for a program that holds the port but does not read; beyond this they are lost
+/// (a real UART would overrun the program's receive buffer too).
+const MAX_PENDING: usize = 256 * 1024;
+
+/// The PTY end of the serial line.
+pub struct SerialEndpoint {
+    /// The PTY.
+    pub pty: HostPty,
+    pending: Vec<u8>,
+    throttled: bool,
+    next_watch: Instant,
+}
+
+impl SerialEndpoint {
+    /// Wraps an open PTY.
+    pub fn new(pty: HostPty) -> Self {
+        SerialEndpoint {
+            pty,
+            pending: Vec::new(),
+            throttled: false,
+            next_watch: Instant::ZERO,
+        }
+    }
+
+    /// Reads what the program wrote, as far as the device has room on the wire.
+    pub fn read(&mut self, device: &mut Device, now: Instant) {
+        let mut buf = [0u8; 4096];
+        loop {
+            let room = device.serial_input_room().min(buf.len());
+            if room == 0 {
+                self.throttled = true;
+                return;
+            }
+            match self.pty.read(&mut buf[..room]) {
+                Ok(PtyRead::Data(0)) => {
+                    self.throttled = false;
+                    return;
+                }
+                Ok(PtyRead::Data(n)) => {
+                    device.handle(Event::Line(LineEvent::Received(buf[..n].to_vec())), now);
+                }
+                Ok(PtyRead::Hangup) => {
+                    self.throttled = false;
+                    self.set_attached(device, false, now);
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!("reading the PTY: {e}");
+                    self.throttled = false;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// True when unread input waits for room on the wire.
+    pub fn throttled(&self) -> bool {
+        self.throttled
+    }
+
+    /// Delivers bytes that finished crossing the line; with no program on the port they are
+    /// lost, as on a real line with nothing attached.
+    pub fn write(&mut self, device: &mut Device, bytes: &[u8], now: Instant) {
+        if !self.pty.peer_attached() {
+            self.set_attached(device, false, now);
+            let lost = self.pending.len() + bytes.len();
+            self.pending.clear();
+            device.handle(Event::Line(LineEvent::OutputLost(lost)), now);
+            return;
+        }
+        self.set_attached(device, true, now);
+        let room = MAX_PENDING.saturating_sub(self.pending.len());
+        let keep = bytes.len().min(room);
+        self.pending.extend_from_slice(&bytes[..keep]);
+        if keep < bytes.len() {
+            device.handle(Event::Line(LineEvent::OutputLost(bytes.len() - keep)), now);
+        }
+        self.flush();
+    }
+
+    /// Writes pending bytes as far as the PTY takes them.
+    pub fn flush(&mut self) {
+        while !self.pending.is_empty() {
+            match self.pty.write(&self.pending) {
+                Ok(0) => return,
+                Ok(n) => {
+                    self.pending.drain(..n);
+                }
+                Err(e) => {
+                    tracing::debug!("writing the PTY: {e}");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// When the next look at the PTY is due.
+    pub fn next_watch(&self) -> Instant {
+        self.next_watch
+    }
+
+    /// Looks whether a program holds the port and which baud rate it set.
+    pub fn watch(&mut self, device: &mut Device, now: Instant) {
+        if now < self.next_watch {
+            return;
+        }
+        self.next_watch = now + WATCH_INTERVAL;
+        let attached = self.pty.peer_attached();
+        self.set_attached(device, attached, now);
+        if attached {
+            if let Some(baud) = self.pty.observed_baud() {
+                device.handle(Event::Line(LineEvent::ObservedBaud(baud)), now);
+            }
+        }
+    }
+
+    fn set_attached(&mut self, device: &mut Device, attached: bool, now: Instant) {
+        if !attached {
+            self.pending.clear();
+        }
+        device.handle(Event::Line(LineEvent::PeerAttached(attached)), now);
+    }
+}

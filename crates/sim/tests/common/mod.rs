@@ -1,0 +1,270 @@
+//! Test harness: starts the built `m2285-sim` binary and talks to it the way real programs do,
+//! through its PTY (raw termios) and loopback TCP sockets.
+
+#![allow(dead_code)]
+
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::termios::{self, BaudRate, SetArg};
+use serde_json::Value;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, TcpStream};
+use std::os::fd::AsFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// The simulator binary cargo built for these tests.
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_m2285-sim")
+}
+
+/// A fresh temporary directory for one test.
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("m2285-test-{}-{tag}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+/// A loopback address of its own for each simulator a test starts.
+pub fn unique_ip() -> IpAddr {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let pid = std::process::id();
+    IpAddr::V4(Ipv4Addr::new(
+        127,
+        100 + (pid % 100) as u8,
+        (n / 250) as u8,
+        (n % 250 + 1) as u8,
+    ))
+}
+
+/// A running simulator.
+pub struct Sim {
+    pub child: Child,
+    pub dir: PathBuf,
+    pub link: PathBuf,
+    pub ip: IpAddr,
+    pub ready: Value,
+    events: Receiver<Value>,
+    pub seen: Vec<Value>,
+}
+
+impl Sim {
+    /// Starts a device with these extra arguments (e.g. `--set k=v`); free ports are used.
+    pub fn start(args: &[&str]) -> Sim {
+        let dir = temp_dir("sim");
+        let link = dir.join("ttyS0");
+        let ip = unique_ip();
+        let mut cmd = Command::new(binary());
+        cmd.arg("--pty")
+            .arg(&link)
+            .arg("--ip")
+            .arg(ip.to_string())
+            .arg("--state-dir")
+            .arg(dir.join("state"))
+            .args(["--set", "sim.free_ports=true", "--log", "warn"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = cmd.spawn().expect("start m2285-sim");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                match serde_json::from_str::<Value>(&line) {
+                    Ok(v) => {
+                        if tx.send(v).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => panic!("stdout line is not JSON: {line:?}: {e}"),
+                }
+            }
+        });
+        let ready = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the simulator printed no ready line");
+        assert_eq!(ready["event"], "ready", "first line: {ready}");
+        Sim {
+            child,
+            dir,
+            link,
+            ip,
+            ready,
+            events: rx,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The data port from the ready line.
+    pub fn data_port(&self) -> u16 {
+        self.ready["ports"]["data"].as_u64().expect("ports.data") as u16
+    }
+
+    /// Connects a TCP peer to the data port.
+    pub fn connect(&self) -> TcpStream {
+        let s = TcpStream::connect((self.ip, self.data_port())).expect("connect to data port");
+        s.set_nodelay(true).ok();
+        s
+    }
+
+    /// Waits for an event whose `event` field is `name` (earlier events are kept in `seen`).
+    pub fn wait_event(&mut self, name: &str, timeout: Duration) -> Value {
+        if let Some(v) = self.seen.iter().find(|v| v["event"] == name) {
+            return v.clone();
+        }
+        let end = Instant::now() + timeout;
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(v) => {
+                    self.seen.push(v.clone());
+                    if v["event"] == name {
+                        return v;
+                    }
+                }
+                Err(_) => panic!("no '{name}' event within {timeout:?}; saw {:?}", self.seen),
+            }
+        }
+    }
+
+    /// Opens the serial port like a program would: raw mode at `baud`.
+    pub fn open_serial(&self, baud: BaudRate) -> File {
+        open_raw(&self.link, baud)
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            if Instant::now() > end {
+                let _ = self.child.kill();
+                panic!("simulator did not exit within 10 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Opens a tty in raw mode at `baud`.
+pub fn open_raw(path: &Path, baud: BaudRate) -> File {
+    let f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(nix::libc::O_NOCTTY)
+        .open(path)
+        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    let mut t = termios::tcgetattr(&f).expect("tcgetattr");
+    termios::cfmakeraw(&mut t);
+    termios::cfsetspeed(&mut t, baud).expect("cfsetspeed");
+    termios::tcsetattr(&f, SetArg::TCSANOW, &t).expect("tcsetattr");
+    f
+}
+
+/// Reads from `f` until `want` bytes arrived or `timeout` passed; returns what arrived.
+pub fn read_for(f: &mut impl ReadFd, want: usize, timeout: Duration) -> Vec<u8> {
+    let end = Instant::now() + timeout;
+    let mut got = Vec::with_capacity(want);
+    let mut buf = vec![0u8; 65536];
+    while got.len() < want {
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        if !f.wait_readable(left) {
+            break;
+        }
+        match f.read(&mut buf[..(want - got.len()).min(65536)]) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(_) => break,
+        }
+    }
+    got
+}
+
+/// Something readable that can wait for input with a timeout.
+pub trait ReadFd: Read {
+    /// True when input (or end of stream) is waiting.
+    fn wait_readable(&self, timeout: Duration) -> bool;
+}
+
+fn wait_fd(fd: impl AsFd, timeout: Duration) -> bool {
+    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+    let ms = timeout.as_millis().min(60_000) as u16;
+    matches!(poll(&mut fds, PollTimeout::from(ms)), Ok(n) if n > 0)
+}
+
+impl ReadFd for File {
+    fn wait_readable(&self, timeout: Duration) -> bool {
+        wait_fd(self, timeout)
+    }
+}
+
+impl ReadFd for TcpStream {
+    fn wait_readable(&self, timeout: Duration) -> bool {
+        wait_fd(self, timeout)
+    }
+}
+
+/// True when the peer closed the stream (EOF) within `timeout`.
+pub fn closed_within(s: &mut TcpStream, timeout: Duration) -> bool {
+    let end = Instant::now() + timeout;
+    let mut buf = [0u8; 4096];
+    while Instant::now() < end {
+        if !s.wait_readable(end.saturating_duration_since(Instant::now())) {
+            return false;
+        }
+        match s.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
+/// `n` random bytes from a fixed seed.
+pub fn random_bytes(n: usize, seed: u64) -> Vec<u8> {
+    use rand::{RngCore, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut v = vec![0u8; n];
+    rng.fill_bytes(&mut v);
+    v
+}
+
+/// Writes all of `data` to `w` from a thread, returning its handle.
+pub fn write_in_thread<W: Write + Send + 'static>(
+    mut w: W,
+    data: Vec<u8>,
+) -> std::thread::JoinHandle<W> {
+    std::thread::spawn(move || {
+        w.write_all(&data).expect("write");
+        w.flush().ok();
+        w
+    })
+}
