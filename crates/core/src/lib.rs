@@ -17,6 +17,7 @@
 pub mod config;
 mod device;
 pub mod io;
+pub mod lines;
 pub mod port;
 pub mod serial;
 pub mod stats;
