@@ -1,23 +1,40 @@
 //! The device: configuration, serial hardware and port engine behind one sans-IO face.
 
-use crate::config::Config;
+use crate::config::{Config, CryptoMethod};
 use crate::io::{Action, ConnId, DeviceEvent, Event, LineEvent, NetEvent};
-use crate::port::DataPort;
+use crate::lines::{InputLine, Lines};
+use crate::port::{DataPort, PortEffects, StackConfig};
 use crate::serial::SerialHw;
 use crate::stats::PortStats;
 use m2285_time::Instant;
 use serde::Serialize;
 use std::collections::VecDeque;
 
+/// The device's certificate, key and CA list as PEM bytes. The runtime reads or creates them
+/// (files are not the model's business) and hands them over with [`Device::install_tls`].
+#[derive(Debug, Clone, Default)]
+pub struct TlsMaterial {
+    /// Certificate chain of the device.
+    pub cert_chain_pem: Vec<u8>,
+    /// Its private key.
+    pub key_pem: Vec<u8>,
+    /// CA certificates to verify peers with.
+    pub ca_pem: Option<Vec<u8>>,
+}
+
 /// The simulated Model 2285.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Device {
     config: Config,
     serial: SerialHw,
+    lines: Lines,
     port: DataPort,
     actions: VecDeque<Action>,
     scratch: Vec<u8>,
     last_now: Instant,
+    seed: u64,
+    tls: Option<TlsMaterial>,
+    unix_time_at_power_on: Option<i64>,
 }
 
 impl Device {
@@ -25,18 +42,118 @@ impl Device {
     /// ready to poll at once.
     pub fn new(config: Config, now: Instant) -> Self {
         let port_cfg = config.port1.clone();
-        let serial = SerialHw::new(port_cfg.serial.params(), config.sim.pacing);
+        let serial = SerialHw::new(
+            port_cfg.serial.params(),
+            config.sim.pacing,
+            port_cfg.serial.flow_control,
+        );
+        let lines = Lines::default();
         let mut port = DataPort::new(1, port_cfg, config.network.tcp_keepalive);
         let mut actions = VecDeque::new();
+        port.set_modem_state(lines.modem_state_bits(), &mut actions);
         port.boot(&mut actions);
-        Device {
+        let mut device = Device {
             config,
             serial,
+            lines,
             port,
             actions,
             scratch: Vec::new(),
             last_now: now,
+            seed: 0,
+            tls: None,
+            unix_time_at_power_on: None,
+        };
+        device.rebuild_stack_config();
+        device
+    }
+
+    /// Seeds the device's randomness (TLS). The runtime passes its one seed; the same seed gives
+    /// the same session transcripts.
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+        self.rebuild_stack_config();
+    }
+
+    /// What TLS takes as "now": seconds since the Unix epoch at power-on (plus device time), or
+    /// `None` to use the host's clock (real time).
+    pub fn set_unix_time_at_power_on(&mut self, unix: Option<i64>) {
+        self.unix_time_at_power_on = unix;
+        self.rebuild_stack_config();
+    }
+
+    /// The device's certificate and key (and CA list), needed when `port1.crypto.method` is ssl.
+    pub fn install_tls(&mut self, material: TlsMaterial) {
+        self.tls = Some(material);
+        self.rebuild_stack_config();
+    }
+
+    /// Levels of the control lines.
+    pub fn lines(&self) -> Lines {
+        self.lines
+    }
+
+    /// Sets an input line (what a cable or a test rig would do); RFC 2217 clients are told.
+    pub fn set_input_line(&mut self, line: InputLine, high: bool, now: Instant) {
+        self.handle_timeout(now);
+        if self.lines.set_input(line, high) {
+            let bits = self.lines.modem_state_bits();
+            self.port.set_modem_state(bits, &mut self.actions);
         }
+    }
+
+    /// Builds the per-session protocol stack settings from the configuration and TLS material.
+    fn rebuild_stack_config(&mut self) {
+        let port = &self.config.port1;
+        let telnet = port.host.telnet.then(|| m2285_telnet::TelnetConfig {
+            rfc2217: true,
+            signature: format!(
+                "Patton Electronics Co. Model 2285 (m2285-sim {})",
+                env!("CARGO_PKG_VERSION")
+            ),
+        });
+        let tls = match (port.crypto.method, &self.tls) {
+            (CryptoMethod::None, _) => None,
+            (CryptoMethod::Ssl, None) => {
+                tracing::warn!("port1.crypto.method is ssl but no certificate was installed");
+                None
+            }
+            (CryptoMethod::Ssl, Some(material)) => {
+                let settings = m2285_tls::TlsSettings {
+                    verify_peer: port.crypto.client_auth,
+                    ca_pem: material.ca_pem.clone(),
+                    cert_chain_pem: material.cert_chain_pem.clone(),
+                    key_pem: material.key_pem.clone(),
+                    ciphersuites: port
+                        .crypto
+                        .ciphersuites
+                        .split(',')
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect(),
+                    ..m2285_tls::TlsSettings::default()
+                };
+                match m2285_tls::TlsEngineConfig::server(&settings) {
+                    Ok(engine) => Some(engine),
+                    Err(e) => {
+                        tracing::error!("TLS configuration: {e}");
+                        None
+                    }
+                }
+            }
+        };
+        let unix_time = self
+            .unix_time_at_power_on
+            .map(|t| t + i64::try_from(self.last_now.as_nanos() / 1_000_000_000).unwrap_or(0));
+        self.port.set_stack_config(
+            StackConfig {
+                tls,
+                tls_server_name: None,
+                unix_time,
+                telnet,
+            },
+            self.seed,
+        );
     }
 
     /// The configuration in force.
@@ -110,9 +227,16 @@ impl Device {
         Status {
             host_mode: format!("{:?}", self.port.config().host.mode).to_lowercase(),
             serial: params.to_string(),
+            baud: params.baud,
+            flow_control: self.serial.flow,
             observed_baud: self.serial.observed_baud,
             serial_peer_attached: self.serial.peer_attached,
-            sessions: self.port.sessions().cloned().collect(),
+            lines: self.lines,
+            sessions: self
+                .port
+                .sessions()
+                .map(crate::port::Session::info)
+                .collect(),
             stats: self.port.stats.clone(),
         }
     }
@@ -152,15 +276,52 @@ impl Device {
     }
 
     fn net_event(&mut self, event: NetEvent, now: Instant) {
-        let mut to_serial = std::mem::take(&mut self.scratch);
-        to_serial.clear();
+        let mut effects = PortEffects {
+            to_serial: std::mem::take(&mut self.scratch),
+            ..PortEffects::default()
+        };
+        effects.to_serial.clear();
         self.port
-            .net_event(event, now, &mut self.actions, &mut to_serial);
-        if !to_serial.is_empty() {
-            let taken = self.serial.tx.push(&to_serial, now);
-            self.port.stats.net_rx_overflow += (to_serial.len() - taken) as u64;
+            .net_event(event, now, &mut self.actions, &mut effects);
+        if !effects.to_serial.is_empty() {
+            let taken = self.serial.tx.push(&effects.to_serial, now);
+            self.port.stats.net_rx_overflow += (effects.to_serial.len() - taken) as u64;
         }
-        self.scratch = to_serial;
+        self.scratch = effects.to_serial;
+        if effects.send_break {
+            self.port.stats.breaks_sent += 1;
+            self.notify(DeviceEvent::SerialBreak { port: 1 });
+        }
+        for (conn, req) in effects.com_port {
+            self.com_port_request(conn, req, now);
+        }
+    }
+
+    /// Carries out an RFC 2217 request and answers it with the value in effect.
+    fn com_port_request(&mut self, conn: ConnId, req: m2285_telnet::ComPortRequest, now: Instant) {
+        self.port.stats.com_port_requests += 1;
+        let (reply, applied) =
+            crate::comport::apply(req.clone(), &mut self.serial, &mut self.lines, now);
+        if applied.purge_rx {
+            self.serial.rx.clear();
+            self.port.purge_to_network();
+        }
+        if applied.purge_tx {
+            self.serial.tx.clear();
+        }
+        if applied.break_started {
+            self.port.stats.breaks_sent += 1;
+            self.notify(DeviceEvent::SerialBreak { port: 1 });
+        }
+        if applied.outputs_changed {
+            self.notify(DeviceEvent::LinesChanged {
+                port: 1,
+                lines: self.lines,
+            });
+        }
+        if crate::comport::needs_reply(&req) {
+            self.port.com_port_reply(conn, reply, &mut self.actions);
+        }
     }
 
     fn notify(&mut self, event: DeviceEvent) {
@@ -173,14 +334,20 @@ impl Device {
 pub struct Status {
     /// tcp, udp or modem.
     pub host_mode: String,
-    /// Line settings in force, e.g. `9600 8N1`.
+    /// Line settings in force, e.g. `9600 8N1` (configuration, or changed by RFC 2217).
     pub serial: String,
+    /// Baud rate in force.
+    pub baud: u32,
+    /// Flow control in force.
+    pub flow_control: crate::config::FlowControl,
+    /// Control line levels.
+    pub lines: Lines,
     /// Baud rate the serial-side program set, when known.
     pub observed_baud: Option<u32>,
     /// Whether a program holds the serial port.
     pub serial_peer_attached: bool,
     /// Open sessions.
-    pub sessions: Vec<crate::port::Session>,
+    pub sessions: Vec<crate::port::SessionInfo>,
     /// Counters.
     pub stats: PortStats,
 }

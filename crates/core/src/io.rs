@@ -246,6 +246,31 @@ pub enum DeviceEvent {
         /// What the device is configured for.
         configured: u32,
     },
+    /// A session's TLS handshake finished.
+    TlsEstablished {
+        /// Serial port number.
+        port: u8,
+        /// The connection.
+        conn: ConnId,
+        /// Negotiated version, e.g. TLSv1.2.
+        version: String,
+        /// Negotiated cipher suite (IANA name).
+        ciphersuite: String,
+        /// Subject of the peer's certificate, when it sent one.
+        peer: Option<String>,
+    },
+    /// The device sent a break on the serial line.
+    SerialBreak {
+        /// Serial port number.
+        port: u8,
+    },
+    /// The device's output lines (DTR, RTS) changed.
+    LinesChanged {
+        /// Serial port number.
+        port: u8,
+        /// All line levels after the change.
+        lines: crate::lines::Lines,
+    },
     /// A program opened or closed the serial port.
     SerialPeer {
         /// Serial port number.

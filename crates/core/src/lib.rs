@@ -14,6 +14,7 @@
 //!
 //! The same model runs in real time (host PTY and sockets) and in virtual time.
 
+pub mod comport;
 pub mod config;
 mod device;
 pub mod io;
@@ -23,5 +24,5 @@ pub mod serial;
 pub mod stats;
 
 pub use config::Config;
-pub use device::{Device, Status};
+pub use device::{Device, Status, TlsMaterial};
 pub use io::{Action, ConnId, Event, LineEvent, NetEvent};

@@ -1,6 +1,7 @@
 //! The device's UART as hardware: both directions of the wire with their pacing, and what the
 //! device can see of the program at the other end.
 
+use crate::config::FlowControl;
 use m2285_time::Instant;
 use m2285_uart::{PacedLine, SerialParams};
 
@@ -24,17 +25,26 @@ pub struct SerialHw {
     pub observed_baud: Option<u32>,
     /// Whether a program holds the port open.
     pub peer_attached: bool,
+    /// Flow control in force (configuration, or changed by RFC 2217).
+    pub flow: FlowControl,
 }
 
 impl SerialHw {
     /// Hardware with the given line settings; `paced` false disables pacing (benchmarks).
-    pub fn new(params: SerialParams, paced: bool) -> Self {
+    pub fn new(params: SerialParams, paced: bool, flow: FlowControl) -> Self {
         SerialHw {
             rx: PacedLine::new(params, WIRE_IN_FLIGHT, paced),
             tx: PacedLine::new(params, NET_TO_SERIAL_BUFFER, paced),
             observed_baud: None,
             peer_attached: false,
+            flow,
         }
+    }
+
+    /// Changes the line settings (baud, framing) of both directions, keeping pacing as it is.
+    pub fn set_line(&mut self, params: SerialParams, now: Instant) {
+        self.rx.set_params(params, now);
+        self.tx.set_params(params, now);
     }
 
     /// Applies new line settings to both directions.

@@ -14,7 +14,7 @@ pub struct PortStats {
     pub serial_rx_discarded: u64,
     /// Transmitted bytes no program was there to receive.
     pub serial_tx_lost: u64,
-    /// Bytes sent to the network (all sessions).
+    /// Bytes sent to the network (all sessions; after Telnet escaping and TLS).
     pub net_tx_bytes: u64,
     /// Bytes received from the network.
     pub net_rx_bytes: u64,
@@ -37,4 +37,10 @@ pub struct PortStats {
     pub session_errors: u64,
     /// Times the serial-side program's baud rate was seen to differ from the device's.
     pub baud_mismatches: u64,
+    /// TLS handshakes or sessions that failed (bad certificate, not TLS, ...).
+    pub tls_failures: u64,
+    /// RFC 2217 requests carried out.
+    pub com_port_requests: u64,
+    /// Breaks sent on the serial line.
+    pub breaks_sent: u64,
 }

@@ -17,6 +17,8 @@ Examples:
       Run a program as the device attached to the serial port (its stdio is the PTY).
   m2285-sim check-config my.toml
       Validate a configuration and print every mistake.
+  m2285-sim print-cert --ip 127.0.0.7 > device.pem
+      The certificate a TLS client should trust (port1.crypto.method = \"ssl\").
 
 On stdout the simulator prints one JSON line when ready, e.g.
   {\"event\":\"ready\",\"pty\":\"/dev/pts/3\",\"link\":\"/tmp/ttyS0\",\"ip\":\"127.0.0.1\",\"ports\":{\"data\":7001}}
@@ -42,6 +44,9 @@ pub enum Command {
         /// The TOML file.
         file: PathBuf,
     },
+    /// Print the device's TLS certificate (PEM) for a client's trust store; the device makes its
+    /// own on first use and keeps it in its state directory.
+    PrintCert(RunArgs),
 }
 
 /// Options for running a device.
@@ -72,6 +77,9 @@ pub struct RunArgs {
     /// device attached to the serial port. Its exit is reported and does not stop the simulator.
     #[arg(long, value_name = "CMD")]
     pub attach: Option<String>,
+    /// Seed for the device's randomness (TLS); default: a fresh one each run.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
 }
 
 fn parse_loopback(s: &str) -> Result<IpAddr, String> {

@@ -4,6 +4,7 @@ mod cli;
 mod output;
 mod realtime;
 mod state_dir;
+mod tls_files;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -14,6 +15,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::CheckConfig { file }) => check_config(&file),
+        Some(Command::PrintCert(args)) => match print_cert(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("m2285-sim: {message}");
+                ExitCode::FAILURE
+            }
+        },
         None => {
             init_logging(cli.run.log.as_deref());
             match run_device(&cli.run) {
@@ -34,13 +42,29 @@ fn run_device(args: &cli::RunArgs) -> Result<(), String> {
         .unwrap_or_else(|| state_dir::default_for(args.ip));
     state_dir::prepare(&dir).map_err(|e| e.to_string())?;
     let config = realtime::load_config(args, &dir)?;
-    let mut runtime = realtime::Runtime::boot(args, config)?;
+    let mut runtime = realtime::Runtime::boot(args, config, &dir)?;
     output::emit(&runtime.ready_line());
     if let Some(cmd) = &args.attach {
         runtime.attach(cmd)?;
     }
     tracing::info!(state_dir = %dir.display(), "device ready");
     runtime.run()
+}
+
+/// Prints the device certificate (PEM) a client should trust, creating the device's own
+/// certificate in its state directory if it has none yet.
+fn print_cert(args: &cli::RunArgs) -> Result<(), String> {
+    let dir = args
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| state_dir::default_for(args.ip));
+    state_dir::prepare(&dir).map_err(|e| e.to_string())?;
+    let config = realtime::load_config(args, &dir)?;
+    let seed = args.seed.unwrap_or_else(tls_files::fresh_seed);
+    let material = tls_files::load(&config, &dir, &args.ip.to_string(), seed, true)?
+        .ok_or("no certificate")?;
+    print!("{}", String::from_utf8_lossy(&material.cert_chain_pem));
+    Ok(())
 }
 
 fn check_config(file: &std::path::Path) -> ExitCode {

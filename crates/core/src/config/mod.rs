@@ -6,6 +6,7 @@
 
 mod model;
 pub mod reference;
+mod rules;
 pub mod schema;
 mod validate;
 
@@ -135,6 +136,23 @@ fn finish(tree: Table) -> Result<Config, Vec<ConfigError>> {
             ),
         ));
     }
+    let suites = &config.port1.crypto.ciphersuites;
+    if !suites.trim().is_empty() {
+        let known = m2285_tls::available_ciphersuites();
+        for name in suites.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if !known.iter().any(|k| k == name) {
+                errors.push(ConfigError::new(
+                    "port1.crypto.ciphersuites",
+                    format!("\"{name}\""),
+                    format!(
+                        "names the engine offers, e.g. {}",
+                        m2285_tls::default_ciphersuites().join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    rules::check(&config, &mut errors);
     if errors.is_empty() {
         Ok(config)
     } else {

@@ -15,6 +15,8 @@ pub struct Config {
     pub network: Network,
     /// 2 Serial port configuration, port 1.
     pub port1: Port,
+    /// 5 System administration.
+    pub system: System,
     /// Simulator-only settings.
     pub sim: Sim,
 }
@@ -71,10 +73,50 @@ pub struct Port {
     pub enabled: bool,
     /// Port title (menus only).
     pub title: String,
+    /// Remote host list (TCP client side, UDP destinations).
+    pub remote_hosts: Vec<RemoteHost>,
     /// Host mode settings.
     pub host: HostSettings,
     /// Serial line settings.
     pub serial: SerialSettings,
+    /// Cryptography (SSL/TLS) settings.
+    pub crypto: CryptoSettings,
+}
+
+/// Encryption of a port's sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CryptoMethod {
+    /// Plain TCP.
+    None,
+    /// SSL/TLS.
+    Ssl,
+}
+
+/// Cryptography menu of a port.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CryptoSettings {
+    /// None or SSL.
+    pub method: CryptoMethod,
+    /// Require and verify a client certificate (server role).
+    pub client_auth: bool,
+    /// Verify the server certificate and name (client role).
+    pub verify_server: bool,
+    /// Expected server host name (client role); empty = the dialled host.
+    pub server_name: String,
+    /// Certificate chain file; empty = the device's own.
+    pub cert_file: String,
+    /// Private key file.
+    pub key_file: String,
+    /// CA certificates file.
+    pub ca_file: String,
+    /// Lowest version.
+    pub min_version: String,
+    /// Highest version.
+    pub max_version: String,
+    /// Comma-separated suite names; empty = defaults.
+    pub ciphersuites: String,
 }
 
 /// How the port meets the network.
@@ -109,6 +151,10 @@ pub struct HostSettings {
     pub cyclic_interval_min: u32,
     /// Socket ID string; empty = off.
     pub socket_id: String,
+    /// UDP: deliver datagrams from unlisted senders.
+    pub accept_unlisted: bool,
+    /// UDP: send serial data to recent unlisted senders too.
+    pub send_to_unlisted: bool,
 }
 
 /// Serial parameters menu of a port.
@@ -134,6 +180,8 @@ pub struct SerialSettings {
     pub dsr: DsrMode,
     /// Inter-character timeout in milliseconds; 0 = send at once.
     pub inter_char_timeout_ms: u32,
+    /// RS485 2-wire: the program's transmission comes back to it.
+    pub rs485_echo: bool,
 }
 
 impl SerialSettings {
@@ -206,4 +254,61 @@ pub struct Sim {
     pub free_ports: bool,
     /// Pace the serial line at the baud rate.
     pub pacing: bool,
+    /// Control API port; 0 = a free one.
+    pub control_port: u16,
+    /// Seconds in one device minute (minute-based timers).
+    pub minute_s: u32,
+}
+
+/// One entry of a port's remote host list (manual §4.6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteHost {
+    /// Primary host: loopback address or host name.
+    pub host: String,
+    /// Primary port.
+    pub port: u16,
+    /// Backup host; empty = none.
+    pub backup_host: String,
+    /// Backup port; 0 = the primary's.
+    pub backup_port: u16,
+}
+
+impl RemoteHost {
+    /// The backup host and port, when there is one.
+    pub fn backup(&self) -> Option<(&str, u16)> {
+        let port = if self.backup_port == 0 {
+            self.port
+        } else {
+            self.backup_port
+        };
+        (!self.backup_host.is_empty()).then_some((self.backup_host.as_str(), port))
+    }
+}
+
+/// System administration menu.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct System {
+    /// Accounts for port authentication.
+    pub users: Vec<User>,
+}
+
+/// One account of the user list.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    /// User name.
+    pub name: String,
+    /// Password (never logged: `Debug` hides it).
+    pub password: String,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("name", &self.name)
+            .field("password", &"***")
+            .finish()
+    }
 }

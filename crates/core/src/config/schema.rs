@@ -95,6 +95,11 @@ pub const KEYS: &[KeySpec] = &[
     // 2 Serial port configuration: port 1
     key("port1.enabled", K::Bool, D::Bool(true), "Port enable. A disabled port ignores serial and network traffic and listens on nothing."),
     key("port1.title", K::Text { max_len: 31 }, D::Str(""), "Port title: a label shown in the menus only."),
+    key("port1.remote_hosts", K::List { max_items: 8 }, D::EmptyList, "Remote host list (manual §4.6): where the TCP client side connects (each entry with an optional backup host, tried only when the primary fails) and where UDP datagrams go. Empty = no client side."),
+    key("port1.remote_hosts[].host", K::Text { max_len: 63 }, D::Str(""), "Primary remote host: a loopback IP address or a host name that resolves to one."),
+    key("port1.remote_hosts[].port", K::Int { min: 1, max: 65535 }, D::Int(7001), "Primary remote host's TCP (or UDP) port."),
+    key("port1.remote_hosts[].backup_host", K::Text { max_len: 63 }, D::Str(""), "Backup host, tried only when connecting to the primary fails (TCP only); empty = none."),
+    key("port1.remote_hosts[].backup_port", K::Int { min: 0, max: 65535 }, D::Int(0), "Backup host's port; 0 = the primary's port."),
     key("port1.host.mode", K::OneOf(&["tcp", "udp", "modem"]), D::Str("tcp"), "Host mode: TCP (server and/or client), UDP, or modem emulation (AT commands)."),
     key("port1.host.listen_port", K::Int { min: 0, max: 65535 }, D::Int(7001), "TCP listening port (UDP: receiving port). 0 = do not listen (TCP client only). With sim.free_ports the host port is picked free and reported in the ready line."),
     key("port1.host.max_connections", K::Int { min: 1, max: 8 }, D::Int(1), "Maximum simultaneous sessions (TCP) or remote hosts (UDP). Serial data goes to every session; the session beyond the limit is accepted and closed at once."),
@@ -103,6 +108,8 @@ pub const KEYS: &[KeySpec] = &[
     key("port1.host.user_auth", K::Bool, D::Bool(false), "Require a login from the device's user list before data flows."),
     key("port1.host.cyclic_interval_min", K::Int { min: 0, max: 65535 }, D::Int(0), "Cyclic connection: connect to the remote hosts every N minutes even without serial data; 0 = off."),
     key("port1.host.socket_id", K::Text { max_len: 49 }, D::Str(""), "Socket ID: sent once at the start of each TCP session and before every UDP datagram; empty = off."),
+    key("port1.host.accept_unlisted", K::Bool, D::Bool(false), "UDP: deliver datagrams from senders that are not in the remote host list (within max_connections)."),
+    key("port1.host.send_to_unlisted", K::Bool, D::Bool(false), "UDP: also send serial data to recent unlisted senders until they have been silent for the inactivity timeout."),
     key("port1.serial.type", K::OneOf(&["rs232", "rs422", "rs485"]), D::Str("rs232"), "Electrical interface. RS422/RS485 have no DTR/DSR and RS485 no flow control."),
     key("port1.serial.baud", K::OneOfInt(BAUD_RATES), D::Int(9600), "Baud rate."),
     key("port1.serial.data_bits", K::OneOfInt(&[5, 6, 7, 8]), D::Int(8), "Data bits per character."),
@@ -112,9 +119,27 @@ pub const KEYS: &[KeySpec] = &[
     key("port1.serial.dtr", K::OneOf(&["always_high", "always_low", "high_when_connected"]), D::Str("always_high"), "DTR output behaviour."),
     key("port1.serial.dsr", K::OneOf(&["none", "allow_only_when_high"]), D::Str("none"), "DSR input behaviour: with allow_only_when_high, sessions exist only while DSR is high."),
     key("port1.serial.inter_char_timeout_ms", K::Int { min: 0, max: 65535 }, D::Int(0), "Inter-character timeout: serial data is sent to the network when the buffer is full or no character arrived for this long; 0 = at once. Must exceed one character time."),
+    key("port1.serial.rs485_echo", K::Bool, D::Bool(false), "RS485 2-wire echo: what the attached program transmits on the bus comes back to its own receiver (type rs485 only)."),
+    // Cryptography (manual §4.7, §11.4)
+    key("port1.crypto.method", K::OneOf(&["none", "ssl"]), D::Str("none"), "Encryption of the port's TCP sessions. With ssl the device is the TLS server when the peer connects and the TLS client when it connects out."),
+    key("port1.crypto.client_auth", K::Bool, D::Bool(false), "Client Authentication by certificate (server role): ask the peer for a certificate and refuse the session unless it verifies against port1.crypto.ca_file."),
+    key("port1.crypto.verify_server", K::Bool, D::Bool(true), "Client role: verify the server's certificate and host name against port1.crypto.ca_file. false is an explicit, logged opt-out."),
+    key("port1.crypto.server_name", K::Text { max_len: 253 }, D::Str(""), "Client role: the host name the server certificate must carry; empty = the host name or address that was dialled."),
+    key("port1.crypto.cert_file", K::Text { max_len: 4096 }, D::Str(""), "PEM certificate chain of the device; empty = the device's own self-signed certificate, made on first boot and kept in the state directory."),
+    key("port1.crypto.key_file", K::Text { max_len: 4096 }, D::Str(""), "PEM private key for port1.crypto.cert_file."),
+    key("port1.crypto.ca_file", K::Text { max_len: 4096 }, D::Str(""), "PEM CA certificates used to verify peers (client certificates in server role, the server in client role)."),
+    key("port1.crypto.min_version", K::OneOf(&["tls1.2"]), D::Str("tls1.2"), "Lowest protocol version offered. The engine (Mbed TLS 2.28) offers TLS 1.2 only."),
+    key("port1.crypto.max_version", K::OneOf(&["tls1.2"]), D::Str("tls1.2"), "Highest protocol version offered."),
+    key("port1.crypto.ciphersuites", K::Text { max_len: 4096 }, D::Str(""), "Comma-separated IANA cipher suite names; empty = forward-secret AEAD suites (ECDHE with AES-GCM or CHACHA20-POLY1305)."),
+    // 5 System administration
+    key("system.users", K::List { max_items: 16 }, D::EmptyList, "User list: the accounts that may log in to a data port with port1.host.user_auth."),
+    key("system.users[].name", K::Text { max_len: 31 }, D::Str(""), "User name (case-sensitive, unique)."),
+    key("system.users[].password", K::Text { max_len: 31 }, D::Str(""), "Password. Never logged; shown as \"***\" by the control API."),
     // Simulator settings (not part of the real device)
     key("sim.free_ports", K::Bool, D::Bool(false), "Listen on free host ports (reported in the ready line) instead of the configured numbers; for parallel tests. A listening port of 0 still means 'not listening'."),
     key("sim.pacing", K::Bool, D::Bool(true), "Pace the serial line at the configured baud rate. false moves bytes as fast as the host allows (benchmarks)."),
+    key("sim.control_port", K::Int { min: 0, max: 65535 }, D::Int(8285), "Port of the control API (HTTP + JSON on the device's loopback address; `m2285-sim ctl`). 0, or sim.free_ports, picks a free port; the ready line reports it as ports.control."),
+    key("sim.minute_s", K::Int { min: 1, max: 60 }, D::Int(60), "Seconds in one device minute, for minute-based timers (the cyclic connection interval). Tests shorten it; the device has 60."),
 ];
 
 /// The spec of a key, by its dotted path (list items as `list[].field`).

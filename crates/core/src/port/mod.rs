@@ -6,9 +6,11 @@
 
 pub mod packetizer;
 mod sessions;
+pub mod stack;
 
 pub use packetizer::Packetizer;
-pub use sessions::{Session, SessionRole};
+pub use sessions::{Session, SessionInfo, SessionRole};
+pub use stack::{SessionStack, StackConfig, StackNote, StackOutput};
 
 use crate::config::{self, HostMode};
 use crate::io::{
@@ -20,14 +22,30 @@ use sessions::Sessions;
 use std::collections::VecDeque;
 use std::time::Duration;
 
+/// What a network event asks of the rest of the device.
+#[derive(Debug, Default)]
+pub struct PortEffects {
+    /// Bytes for the serial port.
+    pub to_serial: Vec<u8>,
+    /// RFC 2217 requests, per session, for the device to carry out and answer.
+    pub com_port: Vec<(ConnId, m2285_telnet::ComPortRequest)>,
+    /// A peer asked for a break on the serial line.
+    pub send_break: bool,
+}
+
 /// Serial port 1's engine.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct DataPort {
     number: u8,
     cfg: config::Port,
     keepalive: KeepaliveParams,
     packetizer: Packetizer,
     sessions: Sessions,
+    stack_cfg: StackConfig,
+    /// Seed material for per-session randomness (TLS), advanced per session.
+    seed: u64,
+    /// Current modem-line state for RFC 2217 (CTS/DSR/RI/DCD bits).
+    modem_state: u8,
     /// Last serial traffic in either direction, for the inactivity timer.
     last_activity: Instant,
     /// Counters.
@@ -47,6 +65,9 @@ impl DataPort {
             },
             packetizer: Packetizer::new(ict),
             sessions: Sessions::default(),
+            stack_cfg: StackConfig::default(),
+            seed: 0,
+            modem_state: 0,
             last_activity: Instant::ZERO,
             stats: PortStats::default(),
             cfg,
@@ -56,6 +77,92 @@ impl DataPort {
     /// The port's configuration.
     pub fn config(&self) -> &config::Port {
         &self.cfg
+    }
+
+    /// Sets how new sessions build their protocol stack (TLS, Telnet) and the seed their
+    /// randomness derives from.
+    pub fn set_stack_config(&mut self, cfg: StackConfig, seed: u64) {
+        self.stack_cfg = cfg;
+        self.seed = seed;
+    }
+
+    /// New modem-line levels: pushed to RFC 2217 clients that asked for them.
+    pub fn set_modem_state(&mut self, bits: u8, out: &mut VecDeque<Action>) {
+        self.modem_state = bits;
+        let conns: Vec<ConnId> = self.sessions.iter().map(|s| s.conn).collect();
+        for conn in conns {
+            self.with_stack(conn, out, |stack, o| stack.notify_modem_state(bits, o));
+        }
+    }
+
+    /// Answers an RFC 2217 request of session `conn` with the value in effect.
+    pub fn com_port_reply(
+        &mut self,
+        conn: ConnId,
+        reply: m2285_telnet::ComPortReply,
+        out: &mut VecDeque<Action>,
+    ) {
+        self.with_stack(conn, out, |stack, o| stack.reply(reply, o));
+    }
+
+    /// Runs `f` on the stack of `conn` and carries out what it produced (bytes to send, an end
+    /// of session).
+    fn with_stack(
+        &mut self,
+        conn: ConnId,
+        out: &mut VecDeque<Action>,
+        f: impl FnOnce(&mut SessionStack, &mut StackOutput),
+    ) -> StackOutput {
+        let mut o = StackOutput::default();
+        if let Some(s) = self.sessions.get_mut(conn) {
+            f(&mut s.stack, &mut o);
+        }
+        if !o.to_net.is_empty() {
+            self.stats.net_tx_bytes += o.to_net.len() as u64;
+            out.push_back(Action::Send {
+                conn,
+                data: std::mem::take(&mut o.to_net),
+            });
+        }
+        for note in &o.notes {
+            if let StackNote::TlsEstablished {
+                version,
+                ciphersuite,
+                peer,
+            } = note
+            {
+                out.push_back(Action::Notify(DeviceEvent::TlsEstablished {
+                    port: self.number,
+                    conn,
+                    version: version.clone(),
+                    ciphersuite: ciphersuite.clone(),
+                    peer: peer.clone(),
+                }));
+            }
+        }
+        if let Some(reason) = o.close.take() {
+            if reason.starts_with("TLS:") {
+                self.stats.tls_failures += 1;
+            }
+            self.stats.session_errors += 1;
+            self.end(conn, CloseReason::Failed(reason), out, true);
+        }
+        o
+    }
+
+    fn next_seed(&mut self, conn: ConnId) -> [u8; 32] {
+        self.seed = self.seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut x = self.seed ^ conn.0.rotate_left(17);
+        let mut out = [0u8; 32];
+        for chunk in out.chunks_mut(8) {
+            // splitmix64: a fixed, well-mixed sequence from the seed.
+            x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+        }
+        out
     }
 
     /// The open sessions.
@@ -85,15 +192,26 @@ impl DataPort {
         }
         self.stats.serial_rx_bytes += bytes.len() as u64;
         self.last_activity = now;
-        let Self {
-            packetizer,
-            sessions,
-            stats,
-            ..
-        } = self;
-        packetizer.push(bytes, now, &mut |frame| {
-            send_frame(sessions, stats, frame, out)
-        });
+        let mut frames = Vec::new();
+        self.packetizer
+            .push(bytes, now, &mut |frame| frames.push(frame));
+        for frame in frames {
+            self.send_frame(frame, out);
+        }
+    }
+
+    /// Sends one frame of serial data to every session (through its stack), or counts it as
+    /// discarded when there is none.
+    fn send_frame(&mut self, frame: Vec<u8>, out: &mut VecDeque<Action>) {
+        if self.sessions.is_empty() {
+            self.stats.serial_rx_discarded += frame.len() as u64;
+            return;
+        }
+        self.stats.frames_to_net += 1;
+        let conns: Vec<ConnId> = self.sessions.iter().map(|s| s.conn).collect();
+        for conn in conns {
+            self.with_stack(conn, out, |stack, o| stack.from_serial(&frame, o));
+        }
     }
 
     /// Characters that finished crossing the serial line towards the program at `now`.
@@ -104,14 +222,14 @@ impl DataPort {
         }
     }
 
-    /// A network event for this port. Data for the serial side is returned to the caller in
-    /// `to_serial`.
+    /// A network event for this port. What it asks of the rest of the device (serial bytes,
+    /// RFC 2217 requests, a break) is added to `effects`.
     pub fn net_event(
         &mut self,
         event: NetEvent,
         now: Instant,
         out: &mut VecDeque<Action>,
-        to_serial: &mut Vec<u8>,
+        effects: &mut PortEffects,
     ) {
         match event {
             NetEvent::Accepted { conn, peer, .. } => self.accept(conn, peer, now, out),
@@ -119,7 +237,12 @@ impl DataPort {
                 if self.sessions.contains(conn) {
                     self.stats.net_rx_bytes += data.len() as u64;
                     self.stats.frames_from_net += 1;
-                    to_serial.extend_from_slice(&data);
+                    let mut o = self.with_stack(conn, out, |stack, o| stack.from_network(&data, o));
+                    effects.to_serial.append(&mut o.to_serial);
+                    effects
+                        .com_port
+                        .extend(o.com_port.drain(..).map(|r| (conn, r)));
+                    effects.send_break |= o.notes.contains(&StackNote::Break);
                 }
             }
             NetEvent::PeerClosed { conn } => self.end(conn, CloseReason::PeerClosed, out, false),
@@ -159,6 +282,16 @@ impl DataPort {
             }));
             return;
         }
+        let seed = self.next_seed(conn);
+        let (stack, first) = match SessionStack::start(&self.stack_cfg, seed, self.modem_state) {
+            Ok(s) => s,
+            Err(reason) => {
+                tracing::warn!(?conn, "cannot start session: {reason}");
+                self.stats.connections_rejected += 1;
+                out.push_back(Action::Close { conn });
+                return;
+            }
+        };
         if self.sessions.is_empty() {
             self.last_activity = now;
         }
@@ -167,6 +300,7 @@ impl DataPort {
             peer,
             role: SessionRole::Server,
             opened_at: now,
+            stack,
         });
         self.stats.connections_accepted += 1;
         out.push_back(Action::SetKeepalive {
@@ -179,6 +313,13 @@ impl DataPort {
             peer,
             role: "server",
         }));
+        if !first.to_net.is_empty() {
+            self.stats.net_tx_bytes += first.to_net.len() as u64;
+            out.push_back(Action::Send {
+                conn,
+                data: first.to_net,
+            });
+        }
     }
 
     /// Ends a session; `close_socket` when the device (not the peer) ends it.
@@ -189,11 +330,20 @@ impl DataPort {
         out: &mut VecDeque<Action>,
         close_socket: bool,
     ) {
-        if self.sessions.remove(conn).is_none() {
+        let Some(mut session) = self.sessions.remove(conn) else {
             if close_socket {
                 out.push_back(Action::Close { conn });
             }
             return;
+        };
+        // A clean TLS shutdown (close_notify) before the socket closes.
+        let mut o = StackOutput::default();
+        session.stack.close(&mut o);
+        if !o.to_net.is_empty() {
+            out.push_back(Action::Send {
+                conn,
+                data: o.to_net,
+            });
         }
         self.stats.sessions_closed += 1;
         // Every close is the device's to carry out: a peer's end of stream still leaves our
@@ -210,15 +360,19 @@ impl DataPort {
         }
     }
 
+    /// Drops what waits to go to the network (RFC 2217 purge of the receive buffer).
+    pub fn purge_to_network(&mut self) {
+        self.packetizer.clear();
+    }
+
     /// Runs the timers due by `now`.
     pub fn handle_timeout(&mut self, now: Instant, out: &mut VecDeque<Action>) {
-        let Self {
-            packetizer,
-            sessions,
-            stats,
-            ..
-        } = self;
-        packetizer.handle_timeout(now, &mut |frame| send_frame(sessions, stats, frame, out));
+        let mut frames = Vec::new();
+        self.packetizer
+            .handle_timeout(now, &mut |frame| frames.push(frame));
+        for frame in frames {
+            self.send_frame(frame, out);
+        }
         if self.inactivity_deadline().is_some_and(|d| d <= now) {
             let conns: Vec<ConnId> = self.sessions.iter().map(|s| s.conn).collect();
             for conn in conns {
@@ -237,30 +391,5 @@ impl DataPort {
     /// The port's next timer.
     pub fn next_deadline(&self) -> Option<Instant> {
         m2285_time::earliest(self.packetizer.next_deadline(), self.inactivity_deadline())
-    }
-}
-
-/// Sends one frame of serial data to every session, or counts it as discarded.
-fn send_frame(
-    sessions: &Sessions,
-    stats: &mut PortStats,
-    frame: Vec<u8>,
-    out: &mut VecDeque<Action>,
-) {
-    if sessions.is_empty() {
-        stats.serial_rx_discarded += frame.len() as u64;
-        return;
-    }
-    stats.frames_to_net += 1;
-    stats.net_tx_bytes += (frame.len() * sessions.len()) as u64;
-    let mut conns = sessions.iter().map(|s| s.conn).peekable();
-    while let Some(conn) = conns.next() {
-        let data = if conns.peek().is_some() {
-            frame.clone()
-        } else {
-            // The last session takes the frame itself; no copy.
-            return out.push_back(Action::Send { conn, data: frame });
-        };
-        out.push_back(Action::Send { conn, data });
     }
 }

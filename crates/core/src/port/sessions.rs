@@ -1,5 +1,6 @@
 //! The table of a port's open data sessions.
 
+use super::stack::SessionStack;
 use crate::io::ConnId;
 use m2285_time::Instant;
 use serde::Serialize;
@@ -15,8 +16,8 @@ pub enum SessionRole {
     Client,
 }
 
-/// One open data session.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One open data session: what status pages show, plus its protocol stack.
+#[derive(Debug, Serialize)]
 pub struct Session {
     /// The connection.
     pub conn: ConnId,
@@ -27,10 +28,35 @@ pub struct Session {
     /// When it opened (device time).
     #[serde(skip)]
     pub opened_at: Instant,
+    /// TLS / Telnet layers between the socket and the serial port.
+    #[serde(skip)]
+    pub stack: SessionStack,
+}
+
+/// What status pages show of a session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SessionInfo {
+    /// The connection.
+    pub conn: ConnId,
+    /// The peer's address.
+    pub peer: SocketAddr,
+    /// Who opened it.
+    pub role: SessionRole,
+}
+
+impl Session {
+    /// The session as status pages show it.
+    pub fn info(&self) -> SessionInfo {
+        SessionInfo {
+            conn: self.conn,
+            peer: self.peer,
+            role: self.role,
+        }
+    }
 }
 
 /// Open sessions in the order they opened.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Sessions {
     list: Vec<Session>,
 }
@@ -55,6 +81,11 @@ impl Sessions {
     /// The sessions, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = &Session> {
         self.list.iter()
+    }
+
+    /// The session of `conn`.
+    pub fn get_mut(&mut self, conn: ConnId) -> Option<&mut Session> {
+        self.list.iter_mut().find(|s| s.conn == conn)
     }
 
     /// Number of open sessions.

@@ -55,7 +55,11 @@ pub struct Runtime {
 
 impl Runtime {
     /// Boots a device: PTY and symlink, listening sockets; fails with a message a user can act on.
-    pub fn boot(args: &RunArgs, config: Config) -> Result<Self, String> {
+    pub fn boot(
+        args: &RunArgs,
+        config: Config,
+        state_dir: &std::path::Path,
+    ) -> Result<Self, String> {
         let poll = Poll::new().map_err(|e| format!("cannot create the event loop: {e}"))?;
         let tokens = TokenSpace::for_device(0);
         let pty =
@@ -73,7 +77,14 @@ impl Runtime {
         );
         let (wake_tx, wake_rx) = crossbeam_channel::unbounded();
         let clock = WallClock::start();
-        let device = Device::new(config.clone(), clock.now());
+        let mut device = Device::new(config.clone(), clock.now());
+        let seed = args.seed.unwrap_or_else(crate::tls_files::fresh_seed);
+        device.set_seed(seed);
+        if let Some(material) =
+            crate::tls_files::load(&config, state_dir, &args.ip.to_string(), seed, false)?
+        {
+            device.install_tls(material);
+        }
         let net = HostNet::new(args.ip, config.sim.free_ports, tokens);
         let mut rt = Runtime {
             poll,

@@ -1,0 +1,220 @@
+//! The session stack: the protocol layers between a TCP session and the serial port.
+//!
+//! Like gensio's stacked filters, each layer is optional and does one job; data from the network
+//! passes down through them, serial data up:
+//!
+//! ```text
+//! network ⇄ [TLS (port1.crypto)] ⇄ [Telnet + RFC 2217 (port1.host.telnet)] ⇄ serial port
+//! ```
+//!
+//! The layers are sans-IO engines from their own crates (`m2285-tls`, `m2285-telnet`); this
+//! module only wires them together and reports what the port engine must act on.
+
+use m2285_telnet::{ComPortReply, ComPortRequest, TelnetConfig, TelnetEvent, TelnetSession};
+use m2285_tls::{TlsEngineConfig, TlsEvent, TlsSession};
+
+/// What one step of the stack produced.
+#[derive(Debug, Default)]
+pub struct StackOutput {
+    /// Bytes to write to the socket.
+    pub to_net: Vec<u8>,
+    /// Bytes for the serial port.
+    pub to_serial: Vec<u8>,
+    /// RFC 2217 requests the device must carry out and answer ([`SessionStack::reply`]).
+    pub com_port: Vec<ComPortRequest>,
+    /// Things to report (handshakes, breaks).
+    pub notes: Vec<StackNote>,
+    /// Set when the session must end, with the reason.
+    pub close: Option<String>,
+}
+
+/// Something a layer reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StackNote {
+    /// The TLS handshake finished.
+    TlsEstablished {
+        /// Negotiated version.
+        version: String,
+        /// Negotiated suite.
+        ciphersuite: String,
+        /// The peer certificate's subject, when it sent one.
+        peer: Option<String>,
+    },
+    /// The peer asked for a break on the serial line (Telnet BRK).
+    Break,
+}
+
+/// The protocol layers of one session.
+#[derive(Default)]
+pub struct SessionStack {
+    tls: Option<TlsSession>,
+    telnet: Option<TelnetSession>,
+}
+
+impl std::fmt::Debug for SessionStack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionStack")
+            .field("tls", &self.tls.is_some())
+            .field("telnet", &self.telnet.is_some())
+            .finish()
+    }
+}
+
+/// How to build a session's stack.
+#[derive(Clone, Default)]
+pub struct StackConfig {
+    /// TLS engine (server or client role), when the port encrypts.
+    pub tls: Option<TlsEngineConfig>,
+    /// Host name to verify in client role.
+    pub tls_server_name: Option<String>,
+    /// Seconds since the Unix epoch TLS should see, or `None` for the host's clock.
+    pub unix_time: Option<i64>,
+    /// Telnet/RFC 2217 settings, when the port speaks Telnet.
+    pub telnet: Option<TelnetConfig>,
+}
+
+impl std::fmt::Debug for StackConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StackConfig")
+            .field("tls", &self.tls.is_some())
+            .field("telnet", &self.telnet)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionStack {
+    /// Builds the layers for a new session and returns what must be sent first (Telnet
+    /// negotiation, a TLS ClientHello). `seed` drives the TLS randomness; `modem_state` is the
+    /// current line state for RFC 2217.
+    pub fn start(
+        cfg: &StackConfig,
+        seed: [u8; 32],
+        modem_state: u8,
+    ) -> Result<(Self, StackOutput), String> {
+        let tls = match &cfg.tls {
+            Some(engine) => Some(
+                TlsSession::with_unix_time(
+                    engine,
+                    cfg.tls_server_name.as_deref(),
+                    seed,
+                    cfg.unix_time,
+                )
+                .map_err(|e| format!("TLS: {e}"))?,
+            ),
+            None => None,
+        };
+        let telnet = cfg.telnet.clone().map(|c| {
+            let mut t = TelnetSession::new(c);
+            t.notify_modem_state(modem_state);
+            t
+        });
+        let mut stack = SessionStack { tls, telnet };
+        let mut out = StackOutput::default();
+        stack.flush(&mut out);
+        Ok((stack, out))
+    }
+
+    /// True when data may flow: no TLS, or its handshake is done.
+    pub fn ready(&self) -> bool {
+        self.tls.as_ref().is_none_or(TlsSession::is_established)
+    }
+
+    /// Bytes from the network.
+    pub fn from_network(&mut self, bytes: &[u8], out: &mut StackOutput) {
+        match &mut self.tls {
+            Some(tls) => {
+                tls.receive_ciphertext(bytes);
+                while let Some(ev) = tls.poll_event() {
+                    match ev {
+                        TlsEvent::HandshakeComplete {
+                            version,
+                            ciphersuite,
+                            peer_cert_subject,
+                        } => out.notes.push(StackNote::TlsEstablished {
+                            version,
+                            ciphersuite,
+                            peer: peer_cert_subject,
+                        }),
+                        TlsEvent::Plaintext(p) => Self::telnet_in(&mut self.telnet, &p, out),
+                        TlsEvent::PeerClosed => {
+                            tls.close();
+                            out.close.get_or_insert_with(|| "peer closed TLS".into());
+                        }
+                        TlsEvent::Failed { reason } => {
+                            out.close = Some(format!("TLS: {reason}"));
+                        }
+                    }
+                }
+            }
+            None => Self::telnet_in(&mut self.telnet, bytes, out),
+        }
+        self.flush(out);
+    }
+
+    /// Serial data for the peer.
+    pub fn from_serial(&mut self, data: &[u8], out: &mut StackOutput) {
+        match &mut self.telnet {
+            Some(t) => t.send_data(data),
+            None => match &mut self.tls {
+                Some(tls) => tls.send_plaintext(data),
+                None => out.to_net.extend_from_slice(data),
+            },
+        }
+        self.flush(out);
+    }
+
+    /// The device's answer to an RFC 2217 request.
+    pub fn reply(&mut self, reply: ComPortReply, out: &mut StackOutput) {
+        if let Some(t) = &mut self.telnet {
+            t.reply(reply);
+        }
+        self.flush(out);
+    }
+
+    /// New modem-line state for RFC 2217 clients (sent only if their mask asks for it).
+    pub fn notify_modem_state(&mut self, state: u8, out: &mut StackOutput) {
+        if let Some(t) = &mut self.telnet {
+            t.notify_modem_state(state);
+        }
+        self.flush(out);
+    }
+
+    /// Starts a clean TLS shutdown (close_notify); other layers need none.
+    pub fn close(&mut self, out: &mut StackOutput) {
+        if let Some(tls) = &mut self.tls {
+            tls.close();
+        }
+        self.flush(out);
+    }
+
+    fn telnet_in(telnet: &mut Option<TelnetSession>, bytes: &[u8], out: &mut StackOutput) {
+        let Some(t) = telnet else {
+            out.to_serial.extend_from_slice(bytes);
+            return;
+        };
+        t.receive(bytes);
+        while let Some(ev) = t.poll_event() {
+            match ev {
+                TelnetEvent::Data(d) => out.to_serial.extend_from_slice(&d),
+                TelnetEvent::ComPort(req) => out.com_port.push(req),
+                TelnetEvent::Break => out.notes.push(StackNote::Break),
+            }
+        }
+    }
+
+    /// Moves what the layers want to send down to the socket.
+    fn flush(&mut self, out: &mut StackOutput) {
+        if let Some(t) = &mut self.telnet {
+            if t.has_output() {
+                let bytes = t.take_output();
+                match &mut self.tls {
+                    Some(tls) => tls.send_plaintext(&bytes),
+                    None => out.to_net.extend_from_slice(&bytes),
+                }
+            }
+        }
+        if let Some(tls) = &mut self.tls {
+            out.to_net.extend_from_slice(&tls.take_ciphertext());
+        }
+    }
+}
