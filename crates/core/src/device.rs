@@ -300,8 +300,7 @@ impl Device {
     /// Carries out an RFC 2217 request and answers it with the value in effect.
     fn com_port_request(&mut self, conn: ConnId, req: m2285_telnet::ComPortRequest, now: Instant) {
         self.port.stats.com_port_requests += 1;
-        let (reply, applied) =
-            crate::comport::apply(req.clone(), &mut self.serial, &mut self.lines, now);
+        let (reply, applied) = crate::comport::apply(req, &mut self.serial, &mut self.lines, now);
         if applied.purge_rx {
             self.serial.rx.clear();
             self.port.purge_to_network();
