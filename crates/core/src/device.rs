@@ -22,6 +22,10 @@ pub struct TlsMaterial {
     pub ca_pem: Option<Vec<u8>>,
 }
 
+/// Most decoded network bytes held beyond the network→serial buffer; only a runtime that ignores
+/// [`Device::net_input_room`] can exceed it (the excess is dropped and counted).
+const BACKLOG_LIMIT: usize = 256 * 1024;
+
 /// The simulated Model 2285.
 #[derive(Debug)]
 pub struct Device {
@@ -35,7 +39,16 @@ pub struct Device {
     seed: u64,
     tls: Option<TlsMaterial>,
     unix_time_at_power_on: Option<i64>,
+    /// Decoded network data that did not fit the network→serial buffer at once (a TLS record
+    /// or Telnet chunk can decode to more than the room the runtime was given). While anything
+    /// waits here the device takes no more from the network, so nothing is lost.
+    serial_backlog: VecDeque<u8>,
+    /// Flow-control and signal-rule state (device/line_rules.rs).
+    line_state: line_rules::LineState,
 }
+
+mod line_rules;
+pub use line_rules::HostStatus;
 
 impl Device {
     /// Powers the device on at `now` with `config`; the first actions (listening sockets) are
@@ -63,8 +76,14 @@ impl Device {
             seed: 0,
             tls: None,
             unix_time_at_power_on: None,
+            serial_backlog: VecDeque::new(),
+            line_state: line_rules::LineState::default(),
         };
+        device
+            .port
+            .set_minute(line_rules::minute(&device.config), now);
         device.rebuild_stack_config();
+        device.line_rules(now);
         device
     }
 
@@ -100,6 +119,7 @@ impl Device {
             let bits = self.lines.modem_state_bits();
             self.port.set_modem_state(bits, &mut self.actions);
         }
+        self.line_rules(now);
     }
 
     /// Builds the per-session protocol stack settings from the configuration and TLS material.
@@ -179,19 +199,34 @@ impl Device {
         let now = self.last_now;
         self.scratch.clear();
         self.serial.rx.pop_completed(now, &mut self.scratch);
+        mask_to_data_bits(&mut self.scratch, self.serial.rx.params());
         if !self.scratch.is_empty() {
-            let bytes = std::mem::take(&mut self.scratch);
+            let mut bytes = std::mem::take(&mut self.scratch);
+            self.receive_filter(&mut bytes);
             self.port.serial_received(&bytes, now, &mut self.actions);
             self.scratch = bytes;
         }
         self.scratch.clear();
         let sent = self.serial.tx.pop_completed(now, &mut self.scratch);
+        mask_to_data_bits(&mut self.scratch, self.serial.tx.params());
+        if !self.serial_backlog.is_empty() {
+            let (a, b) = self.serial_backlog.as_slices();
+            let taken = self.serial.tx.push(a, now);
+            let taken = taken
+                + if taken == a.len() {
+                    self.serial.tx.push(b, now)
+                } else {
+                    0
+                };
+            self.serial_backlog.drain(..taken);
+        }
         if sent > 0 {
             self.port.serial_transmitted(sent, now);
             self.actions
                 .push_back(Action::SerialTx(std::mem::take(&mut self.scratch)));
         }
         self.port.handle_timeout(now, &mut self.actions);
+        self.line_rules(now);
     }
 
     /// The next instant at which [`Device::handle_timeout`] has work, if any.
@@ -207,13 +242,21 @@ impl Device {
     /// How many bytes the runtime may pass in the next [`LineEvent::Received`]: the room on the
     /// wire from the serial-side program. At 0 the runtime stops reading the PTY.
     pub fn serial_input_room(&self) -> usize {
-        self.serial.rx.free()
+        if self.rts_allows_input() {
+            self.serial.rx.free()
+        } else {
+            0
+        }
     }
 
     /// How many bytes the runtime may pass in the next [`NetEvent::Received`] for `conn`: the
     /// room in the network→serial buffer. At 0 the runtime stops reading the socket.
     pub fn net_input_room(&self, _conn: ConnId) -> usize {
-        self.serial.tx.free()
+        if self.serial_backlog.is_empty() {
+            self.serial.tx.free()
+        } else {
+            0
+        }
     }
 
     /// Port 1's counters.
@@ -272,6 +315,14 @@ impl Device {
                 }
             }
             LineEvent::OutputLost(n) => self.port.stats.serial_tx_lost += n as u64,
+            LineEvent::Signal { line, high } => self.set_input_line(line, high, now),
+            LineEvent::Break { duration_ms } => {
+                self.port.stats.breaks_received += 1;
+                self.notify(DeviceEvent::BreakReceived {
+                    port: 1,
+                    duration_ms,
+                });
+            }
         }
     }
 
@@ -284,8 +335,17 @@ impl Device {
         self.port
             .net_event(event, now, &mut self.actions, &mut effects);
         if !effects.to_serial.is_empty() {
-            let taken = self.serial.tx.push(&effects.to_serial, now);
-            self.port.stats.net_rx_overflow += (effects.to_serial.len() - taken) as u64;
+            let taken = if self.serial_backlog.is_empty() {
+                self.serial.tx.push(&effects.to_serial, now)
+            } else {
+                0
+            };
+            self.serial_backlog.extend(&effects.to_serial[taken..]);
+            if self.serial_backlog.len() > BACKLOG_LIMIT {
+                let excess = self.serial_backlog.len() - BACKLOG_LIMIT;
+                self.serial_backlog.drain(..excess);
+                self.port.stats.net_rx_overflow += excess as u64;
+            }
         }
         self.scratch = effects.to_serial;
         if effects.send_break {
@@ -307,6 +367,7 @@ impl Device {
         }
         if applied.purge_tx {
             self.serial.tx.clear();
+            self.serial_backlog.clear();
         }
         if applied.break_started {
             self.port.stats.breaks_sent += 1;
@@ -325,6 +386,15 @@ impl Device {
 
     fn notify(&mut self, event: DeviceEvent) {
         self.actions.push_back(Action::Notify(event));
+    }
+}
+
+/// A line with fewer than 8 data bits cannot carry the high bits: the receiving UART never sees
+/// them.
+fn mask_to_data_bits(bytes: &mut [u8], params: m2285_uart::SerialParams) {
+    let mask = params.data_mask();
+    if mask != 0xff {
+        bytes.iter_mut().for_each(|b| *b &= mask);
     }
 }
 

@@ -56,6 +56,18 @@ pub enum LineEvent {
     PeerAttached(bool),
     /// The runtime could not deliver this many transmitted bytes (no program on the port).
     OutputLost(usize),
+    /// The attached equipment set an input line (what a cable would carry; control API).
+    Signal {
+        /// Which line.
+        line: crate::lines::InputLine,
+        /// Its new level.
+        high: bool,
+    },
+    /// The attached equipment sent a break of this length.
+    Break {
+        /// How long the line was held at space, in milliseconds.
+        duration_ms: u32,
+    },
 }
 
 /// Something that happened on the network side.
@@ -116,6 +128,15 @@ pub enum NetEvent {
         conn: ConnId,
         /// Why, for logs and events.
         reason: String,
+    },
+    /// A UDP datagram arrived on a listener (UDP mode's receiving port).
+    Datagram {
+        /// The listener.
+        listener: ListenerId,
+        /// The sender.
+        from: SocketAddr,
+        /// The datagram's payload.
+        data: Vec<u8>,
     },
 }
 
@@ -186,6 +207,17 @@ pub enum Action {
     },
     /// These bytes finished crossing the serial line towards the serial-side program.
     SerialTx(Vec<u8>),
+    /// Send one UDP datagram from a UDP listener's socket.
+    SendTo {
+        /// The listener whose socket sends it.
+        listener: ListenerId,
+        /// Host name or address.
+        host: String,
+        /// UDP port.
+        port: u16,
+        /// The payload.
+        data: Vec<u8>,
+    },
     /// Something worth telling the user or a test (a JSON line on stdout, the event stream).
     Notify(DeviceEvent),
 }
@@ -202,6 +234,10 @@ pub enum CloseReason {
     Failed(String),
     /// The port was disabled or its mode changed.
     PortDisabled,
+    /// DSR dropped while `port1.serial.dsr` is allow_only_when_high.
+    DsrLow,
+    /// The peer did not log in (wrong credentials too often, or too slowly).
+    LoginFailed,
 }
 
 /// A notification for users and tests.
@@ -277,5 +313,86 @@ pub enum DeviceEvent {
         port: u8,
         /// Whether a program now holds the port.
         attached: bool,
+    },
+    /// A control line changed level (input set by the equipment, or output driven by the
+    /// device).
+    SignalChanged {
+        /// Serial port number.
+        port: u8,
+        /// dtr, rts, dsr, cts, dcd or ri.
+        signal: &'static str,
+        /// "input" (seen by the device) or "output" (driven by the device).
+        direction: &'static str,
+        /// The new level.
+        high: bool,
+    },
+    /// The device is dialling a remote host (TCP client side).
+    Connecting {
+        /// Serial port number.
+        port: u8,
+        /// The connection.
+        conn: ConnId,
+        /// `host:port`.
+        remote: String,
+        /// "primary" or "backup".
+        which: &'static str,
+    },
+    /// A remote host could not be reached.
+    ConnectFailed {
+        /// Serial port number.
+        port: u8,
+        /// The connection.
+        conn: ConnId,
+        /// `host:port`.
+        remote: String,
+        /// Why.
+        reason: String,
+        /// Whether the backup host is tried next.
+        trying_backup: bool,
+    },
+    /// Serial data was thrown away because nobody could take it.
+    DataDiscarded {
+        /// Serial port number.
+        port: u8,
+        /// How many bytes.
+        bytes: usize,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A UDP datagram was not delivered to the serial port.
+    DatagramRejected {
+        /// Serial port number.
+        port: u8,
+        /// The sender.
+        peer: SocketAddr,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The attached equipment sent a break.
+    BreakReceived {
+        /// Serial port number.
+        port: u8,
+        /// Its length in milliseconds.
+        duration_ms: u32,
+    },
+    /// The device's transmitter was paused or resumed by flow control.
+    FlowControl {
+        /// Serial port number.
+        port: u8,
+        /// True when paused.
+        paused: bool,
+        /// "xoff", "xon", "cts_low" or "cts_high".
+        by: &'static str,
+    },
+    /// Login on a data session (port1.host.user_auth).
+    Login {
+        /// Serial port number.
+        port: u8,
+        /// The connection.
+        conn: ConnId,
+        /// The user name given (never the password).
+        user: String,
+        /// Whether it was accepted.
+        ok: bool,
     },
 }

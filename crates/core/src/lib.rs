@@ -17,6 +17,7 @@
 pub mod comport;
 pub mod config;
 mod device;
+pub mod flow;
 pub mod io;
 pub mod lines;
 pub mod port;
@@ -24,5 +25,5 @@ pub mod serial;
 pub mod stats;
 
 pub use config::Config;
-pub use device::{Device, Status, TlsMaterial};
+pub use device::{Device, HostStatus, Status, TlsMaterial};
 pub use io::{Action, ConnId, Event, LineEvent, NetEvent};

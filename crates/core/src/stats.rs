@@ -43,4 +43,18 @@ pub struct PortStats {
     pub com_port_requests: u64,
     /// Breaks sent on the serial line.
     pub breaks_sent: u64,
+    /// Breaks received from the attached equipment.
+    pub breaks_received: u64,
+    /// Outbound connection attempts (TCP client side).
+    pub connect_attempts: u64,
+    /// Outbound connection attempts that failed (refused, timed out, not loopback).
+    pub connect_failures: u64,
+    /// UDP datagrams delivered to the serial port.
+    pub datagrams_received: u64,
+    /// UDP datagrams not delivered (unlisted sender, DSR low, limit).
+    pub datagrams_rejected: u64,
+    /// UDP datagrams sent.
+    pub datagrams_sent: u64,
+    /// Failed logins on data sessions.
+    pub login_failures: u64,
 }

@@ -2,11 +2,11 @@
 
 use crate::conn::Conn;
 use m2285_core::io::{Action, ConnId, KeepaliveParams, ListenerId, NetEvent, Transport};
-use mio::net::{TcpListener, TcpStream};
+use mio::net::{TcpListener, TcpStream, UdpSocket};
 use mio::{Interest, Registry, Token};
 use std::collections::{BTreeMap, HashMap};
 use std::io;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr};
 
 /// The range of `mio` tokens one device's sockets use, so several devices share one poll.
 #[derive(Debug, Clone, Copy)]
@@ -61,10 +61,15 @@ pub enum HostNotice {
 pub struct NetStats {
     /// Bytes dropped because a peer did not read (see `conn::MAX_UNSENT`).
     pub send_overflow_bytes: u64,
+    /// UDP datagrams handed to the host.
+    pub datagrams_sent: u64,
+    /// UDP datagrams the host refused (no route, name not loopback, ...).
+    pub datagrams_not_sent: u64,
 }
 
 enum Endpoint {
     Listener(ListenerId),
+    Udp(ListenerId),
     Conn(ConnId),
 }
 
@@ -76,6 +81,7 @@ pub struct HostNet {
     next_token: usize,
     next_accept: u64,
     listeners: BTreeMap<ListenerId, (TcpListener, Token)>,
+    udp: BTreeMap<ListenerId, (UdpSocket, Token)>,
     conns: BTreeMap<ConnId, (Conn, Token)>,
     by_token: HashMap<Token, Endpoint>,
     events: Vec<NetEvent>,
@@ -95,6 +101,7 @@ impl HostNet {
             next_token: TokenSpace::RESERVED,
             next_accept: 1,
             listeners: BTreeMap::new(),
+            udp: BTreeMap::new(),
             conns: BTreeMap::new(),
             by_token: HashMap::new(),
             events: Vec::new(),
@@ -116,12 +123,27 @@ impl HostNet {
                 transport: Transport::Tcp,
                 port,
             } => self.listen(registry, listener, port),
+            Action::Listen {
+                listener,
+                transport: Transport::Udp,
+                port,
+            } => self.bind_udp(registry, listener, port),
             Action::Unlisten { listener } => {
                 if let Some((mut l, token)) = self.listeners.remove(&listener) {
                     let _ = registry.deregister(&mut l);
                     self.by_token.remove(&token);
                 }
+                if let Some((mut u, token)) = self.udp.remove(&listener) {
+                    let _ = registry.deregister(&mut u);
+                    self.by_token.remove(&token);
+                }
             }
+            Action::SendTo {
+                listener,
+                host,
+                port,
+                data,
+            } => self.send_to(listener, &host, port, &data),
             Action::Connect { conn, host, port } => self.connect(registry, conn, &host, port),
             Action::Send { conn, data } => self.send(registry, conn, &data),
             Action::Close { conn } => {
@@ -152,6 +174,10 @@ impl HostNet {
             Some(Endpoint::Listener(id)) => {
                 let id = *id;
                 self.accept_all(registry, id);
+            }
+            Some(Endpoint::Udp(id)) => {
+                let id = *id;
+                self.receive_datagrams(id);
             }
             Some(Endpoint::Conn(conn)) => {
                 let conn = *conn;
@@ -200,6 +226,9 @@ impl HostNet {
         for (_, (mut l, _)) in std::mem::take(&mut self.listeners) {
             let _ = registry.deregister(&mut l);
         }
+        for (_, (mut u, _)) in std::mem::take(&mut self.udp) {
+            let _ = registry.deregister(&mut u);
+        }
         self.by_token.clear();
     }
 
@@ -227,6 +256,64 @@ impl HostNet {
                 reason: format!("cannot listen on {addr}: {e}"),
             },
         });
+    }
+
+    fn bind_udp(&mut self, registry: &Registry, listener: ListenerId, port: u16) {
+        let port = if self.free_ports { 0 } else { port };
+        let addr = SocketAddr::new(self.ip, port);
+        let result = UdpSocket::bind(addr).and_then(|mut u| {
+            let actual = u.local_addr()?.port();
+            let token = self.token(Endpoint::Udp(listener));
+            registry.register(&mut u, token, Interest::READABLE)?;
+            self.udp.insert(listener, (u, token));
+            Ok(actual)
+        });
+        self.events.push(match result {
+            Ok(port) => NetEvent::Listening { listener, port },
+            Err(e) => NetEvent::ListenFailed {
+                listener,
+                reason: format!("cannot bind UDP {addr}: {e}"),
+            },
+        });
+    }
+
+    fn receive_datagrams(&mut self, listener: ListenerId) {
+        let Some((u, _)) = self.udp.get(&listener) else {
+            return;
+        };
+        let mut buf = vec![0u8; 65536];
+        loop {
+            match u.recv_from(&mut buf) {
+                Ok((n, from)) => self.events.push(NetEvent::Datagram {
+                    listener,
+                    from,
+                    data: buf[..n].to_vec(),
+                }),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // An ICMP error from an earlier send; UDP does not care (manual §4.4).
+                Err(e) => tracing::debug!(?listener, "UDP receive: {e}"),
+            }
+        }
+    }
+
+    fn send_to(&mut self, listener: ListenerId, host: &str, port: u16, data: &[u8]) {
+        let Some((u, _)) = self.udp.get(&listener) else {
+            return;
+        };
+        match crate::resolve::loopback(host, port) {
+            Ok(addr) => match u.send_to(data, addr) {
+                Ok(_) => self.stats.datagrams_sent += 1,
+                Err(e) => {
+                    self.stats.datagrams_not_sent += 1;
+                    tracing::debug!(%addr, "UDP send: {e}");
+                }
+            },
+            Err(reason) => {
+                self.stats.datagrams_not_sent += 1;
+                tracing::warn!("UDP send: {reason}");
+            }
+        }
     }
 
     fn accept_all(&mut self, registry: &Registry, listener: ListenerId) {
@@ -272,12 +359,9 @@ impl HostNet {
     }
 
     fn connect(&mut self, registry: &Registry, conn: ConnId, host: &str, port: u16) {
-        let addr = (host, port)
-            .to_socket_addrs()
-            .map_err(|e| format!("cannot resolve {host}: {e}"))
-            .and_then(|mut a| a.next().ok_or_else(|| format!("no address for {host}")));
-        let result = addr.and_then(|addr| {
-            let stream = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
+        let result = crate::resolve::loopback(host, port).and_then(|addr| {
+            let stream = crate::resolve::connect_from(self.ip, addr)
+                .map_err(|e| format!("connect {addr}: {e}"))?;
             self.adopt(registry, conn, stream, true)
                 .map_err(|e| format!("connect {addr}: {e}"))
         });

@@ -8,5 +8,6 @@
 
 mod conn;
 mod host;
+mod resolve;
 
 pub use host::{HostNet, HostNotice, NetStats, TokenSpace};

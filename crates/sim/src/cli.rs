@@ -17,6 +17,9 @@ Examples:
       Run a program as the device attached to the serial port (its stdio is the PTY).
   m2285-sim check-config my.toml
       Validate a configuration and print every mistake.
+  m2285-sim ctl --addr 127.0.0.1:8285 status
+      Ask a running device for its state; `ctl signal dsr=low`, `ctl config set KEY=VALUE`,
+      `ctl break`, `ctl events` do what a cable or a hand on the device would.
   m2285-sim print-cert --ip 127.0.0.7 > device.pem
       The certificate a TLS client should trust (port1.crypto.method = \"ssl\").
 
@@ -47,6 +50,9 @@ pub enum Command {
     /// Print the device's TLS certificate (PEM) for a client's trust store; the device makes its
     /// own on first use and keeps it in its state directory.
     PrintCert(RunArgs),
+    /// Talk to a running device's control API: status, line signals, break, configuration,
+    /// events (docs/control-api.md).
+    Ctl(crate::control::client::CtlArgs),
 }
 
 /// Options for running a device.

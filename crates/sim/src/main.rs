@@ -1,6 +1,7 @@
 //! `m2285-sim`: a simulated Patton EtherBits Model 2285 serial device server on a host.
 
 mod cli;
+mod control;
 mod output;
 mod realtime;
 mod state_dir;
@@ -15,6 +16,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::CheckConfig { file }) => check_config(&file),
+        Some(Command::Ctl(args)) => control::client::run(args),
         Some(Command::PrintCert(args)) => match print_cert(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
@@ -43,7 +45,7 @@ fn run_device(args: &cli::RunArgs) -> Result<(), String> {
     state_dir::prepare(&dir).map_err(|e| e.to_string())?;
     let config = realtime::load_config(args, &dir)?;
     let mut runtime = realtime::Runtime::boot(args, config, &dir)?;
-    output::emit(&runtime.ready_line());
+    runtime.announce_ready();
     if let Some(cmd) = &args.attach {
         runtime.attach(cmd)?;
     }

@@ -1,15 +1,31 @@
 //! Machine-readable output: one JSON object per line on stdout, flushed at once so a test or
 //! a supervising program sees each event as it happens. Humans read the logs on stderr.
+//!
+//! The same lines go to every subscriber of the control API's event stream (`GET /events`).
 
+use crossbeam_channel::{Receiver, Sender, TrySendError};
 use m2285_time::Instant;
 use serde_json::{json, Value};
 use std::io::Write;
+use std::sync::Mutex;
+
+/// Lines kept for one event-stream subscriber that does not keep up; beyond this its lines are
+/// dropped (stdout never waits for a slow HTTP client).
+const SUBSCRIBER_BACKLOG: usize = 4096;
+
+static SUBSCRIBERS: Mutex<Vec<Sender<String>>> = Mutex::new(Vec::new());
 
 /// Prints one JSON line.
 pub fn emit(value: &Value) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{value}");
-    let _ = out.flush();
+    let line = value.to_string();
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    }
+    if let Ok(mut subs) = SUBSCRIBERS.lock() {
+        subs.retain(|s| !matches!(s.try_send(line.clone()), Err(TrySendError::Disconnected(_))));
+    }
 }
 
 /// Prints an event with the device time (`t`, seconds since power-on) added.
@@ -18,4 +34,13 @@ pub fn emit_event(mut value: Value, now: Instant) {
         map.insert("t".into(), json!(now.as_nanos() as f64 / 1e9));
     }
     emit(&value);
+}
+
+/// A receiver of every line printed from now on.
+pub fn subscribe() -> Receiver<String> {
+    let (tx, rx) = crossbeam_channel::bounded(SUBSCRIBER_BACKLOG);
+    if let Ok(mut subs) = SUBSCRIBERS.lock() {
+        subs.push(tx);
+    }
+    rx
 }

@@ -4,9 +4,14 @@
 //! to every session, inactivity timer, keep-alive settings). Later host modes (TCP client, UDP,
 //! modem emulation) live in sibling modules and share the packetizer and session table.
 
+mod outbound;
 pub mod packetizer;
 mod sessions;
+pub mod signals;
 pub mod stack;
+pub mod tcp_client;
+pub mod udp;
+mod udp_mode;
 
 pub use packetizer::Packetizer;
 pub use sessions::{Session, SessionInfo, SessionRole};
@@ -48,6 +53,12 @@ pub struct DataPort {
     modem_state: u8,
     /// Last serial traffic in either direction, for the inactivity timer.
     last_activity: Instant,
+    /// TCP client side (remote hosts, cyclic connection).
+    client: tcp_client::TcpClient,
+    /// UDP mode's peers, in UDP mode.
+    udp: Option<udp::UdpPeers>,
+    /// False while DSR gating (port1.serial.dsr) holds sessions off.
+    dsr_ok: bool,
     /// Counters.
     pub stats: PortStats,
 }
@@ -69,6 +80,9 @@ impl DataPort {
             seed: 0,
             modem_state: 0,
             last_activity: Instant::ZERO,
+            client: outbound::client_for(&cfg, Duration::from_secs(60), Instant::ZERO),
+            udp: (cfg.host.mode == HostMode::Udp).then(|| udp::UdpPeers::new(&cfg)),
+            dsr_ok: true,
             stats: PortStats::default(),
             cfg,
         }
@@ -179,6 +193,13 @@ impl DataPort {
                 port: self.cfg.host.listen_port,
             });
         }
+        if self.cfg.enabled && self.udp.is_some() {
+            out.push_back(Action::Listen {
+                listener: ListenerId::Data,
+                transport: Transport::Udp,
+                port: self.cfg.host.listen_port,
+            });
+        }
     }
 
     fn listens(&self) -> bool {
@@ -203,6 +224,12 @@ impl DataPort {
     /// Sends one frame of serial data to every session (through its stack), or counts it as
     /// discarded when there is none.
     fn send_frame(&mut self, frame: Vec<u8>, out: &mut VecDeque<Action>) {
+        if self.udp.is_some() {
+            return self.send_datagrams(&frame, out);
+        }
+        if self.client_takes(&frame, out) {
+            return;
+        }
         if self.sessions.is_empty() {
             self.stats.serial_rx_discarded += frame.len() as u64;
             return;
@@ -250,10 +277,12 @@ impl DataPort {
                 self.stats.session_errors += 1;
                 self.end(conn, CloseReason::Failed(reason), out, false);
             }
-            NetEvent::Listening { .. }
-            | NetEvent::ListenFailed { .. }
-            | NetEvent::Connected { .. }
-            | NetEvent::ConnectFailed { .. } => {}
+            NetEvent::Connected { conn, peer } => self.outbound_up(conn, peer, now, out),
+            NetEvent::ConnectFailed { conn, reason } => self.connect_failed(conn, reason, now, out),
+            NetEvent::Datagram { from, data, .. } => {
+                self.datagram(from, data, now, out, &mut effects.to_serial)
+            }
+            NetEvent::Listening { .. } | NetEvent::ListenFailed { .. } => {}
         }
     }
 
@@ -267,7 +296,9 @@ impl DataPort {
         let limit = usize::from(self.cfg.host.max_connections);
         let reason = if !self.listens() {
             Some("port not listening")
-        } else if self.sessions.len() >= limit {
+        } else if !self.dsr_ok {
+            Some("dsr low")
+        } else if self.sessions.len() + self.client.attempts().len() >= limit {
             Some("max connections reached")
         } else {
             None
@@ -282,14 +313,42 @@ impl DataPort {
             }));
             return;
         }
+        if self.open_session(conn, peer, SessionRole::Server, now, out) {
+            self.stats.connections_accepted += 1;
+        } else {
+            self.stats.connections_rejected += 1;
+        }
+    }
+
+    /// Opens a data session on connection `conn` (accepted or dialled): builds its protocol
+    /// stack, applies keep-alive, reports it and sends the Socket ID. False when the stack could
+    /// not be built (the connection is closed).
+    fn open_session(
+        &mut self,
+        conn: ConnId,
+        peer: std::net::SocketAddr,
+        role: SessionRole,
+        now: Instant,
+        out: &mut VecDeque<Action>,
+    ) -> bool {
         let seed = self.next_seed(conn);
-        let (stack, first) = match SessionStack::start(&self.stack_cfg, seed, self.modem_state) {
+        let started = if role == SessionRole::Client {
+            // TLS client role is not built yet (docs/host-modes.md): client sessions are plain
+            // or Telnet only.
+            let cfg = StackConfig {
+                tls: None,
+                ..self.stack_cfg.clone()
+            };
+            SessionStack::start(&cfg, seed, self.modem_state)
+        } else {
+            SessionStack::start(&self.stack_cfg, seed, self.modem_state)
+        };
+        let (stack, first) = match started {
             Ok(s) => s,
             Err(reason) => {
                 tracing::warn!(?conn, "cannot start session: {reason}");
-                self.stats.connections_rejected += 1;
                 out.push_back(Action::Close { conn });
-                return;
+                return false;
             }
         };
         if self.sessions.is_empty() {
@@ -298,11 +357,10 @@ impl DataPort {
         self.sessions.insert(Session {
             conn,
             peer,
-            role: SessionRole::Server,
+            role,
             opened_at: now,
             stack,
         });
-        self.stats.connections_accepted += 1;
         out.push_back(Action::SetKeepalive {
             conn,
             params: self.keepalive,
@@ -311,7 +369,10 @@ impl DataPort {
             port: self.number,
             conn,
             peer,
-            role: "server",
+            role: match role {
+                SessionRole::Server => "server",
+                SessionRole::Client => "client",
+            },
         }));
         if !first.to_net.is_empty() {
             self.stats.net_tx_bytes += first.to_net.len() as u64;
@@ -320,6 +381,12 @@ impl DataPort {
                 data: first.to_net,
             });
         }
+        if !self.cfg.host.socket_id.is_empty() {
+            // Once at the start of each TCP session (manual §4.3), through the stack.
+            let id = self.cfg.host.socket_id.clone().into_bytes();
+            self.with_stack(conn, out, |stack, o| stack.from_serial(&id, o));
+        }
+        true
     }
 
     /// Ends a session; `close_socket` when the device (not the peer) ends it.
@@ -330,6 +397,7 @@ impl DataPort {
         out: &mut VecDeque<Action>,
         close_socket: bool,
     ) {
+        self.client.session_ended(conn);
         let Some(mut session) = self.sessions.remove(conn) else {
             if close_socket {
                 out.push_back(Action::Close { conn });
@@ -380,6 +448,8 @@ impl DataPort {
                 self.end(conn, CloseReason::InactivityTimeout, out, true);
             }
         }
+        self.client_timers(now, out);
+        self.udp_timers(now);
     }
 
     fn inactivity_deadline(&self) -> Option<Instant> {
@@ -390,6 +460,8 @@ impl DataPort {
 
     /// The port's next timer.
     pub fn next_deadline(&self) -> Option<Instant> {
-        m2285_time::earliest(self.packetizer.next_deadline(), self.inactivity_deadline())
+        let own = m2285_time::earliest(self.packetizer.next_deadline(), self.inactivity_deadline());
+        let udp = self.udp.as_ref().and_then(udp::UdpPeers::next_deadline);
+        m2285_time::earliest(own, m2285_time::earliest(self.client.next_deadline(), udp))
     }
 }

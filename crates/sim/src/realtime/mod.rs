@@ -7,6 +7,7 @@
 //! through a `mio::Waker` and a crossbeam channel. docs/architecture.md explains the choice.
 
 mod clock;
+mod control_calls;
 mod serial;
 
 use crate::cli::RunArgs;
@@ -49,7 +50,10 @@ pub struct Runtime {
     waker: std::sync::Arc<Waker>,
     signals: mio::net::UnixStream,
     ports: BTreeMap<&'static str, u16>,
+    /// Calls from the control API's thread.
+    control_rx: Receiver<crate::control::Request>,
     listen_failures: Vec<String>,
+    ready_announced: bool,
     ip: std::net::IpAddr,
 }
 
@@ -86,6 +90,21 @@ impl Runtime {
             device.install_tls(material);
         }
         let net = HostNet::new(args.ip, config.sim.free_ports, tokens);
+        let (control_tx, control_rx) = crossbeam_channel::unbounded();
+        let control_port = if config.sim.free_ports {
+            0
+        } else {
+            config.sim.control_port
+        };
+        let wake_control = waker.clone();
+        let control = crate::control::ControlServer::start(
+            args.ip,
+            control_port,
+            control_tx,
+            std::sync::Arc::new(move || {
+                let _ = wake_control.wake();
+            }),
+        )?;
         let mut rt = Runtime {
             poll,
             clock,
@@ -98,9 +117,12 @@ impl Runtime {
             waker,
             signals,
             ports: BTreeMap::new(),
+            control_rx,
             listen_failures: Vec::new(),
+            ready_announced: false,
             ip: args.ip,
         };
+        rt.ports.insert("control", control.port);
         rt.pump(rt.clock.now())?;
         if !rt.listen_failures.is_empty() {
             // At boot a service that cannot listen is a setup mistake: say so and stop.
@@ -109,8 +131,14 @@ impl Runtime {
         Ok(rt)
     }
 
-    /// The ready line: where the serial port and every service are.
-    pub fn ready_line(&self) -> serde_json::Value {
+    /// Prints the ready line: where the serial port and every service are.
+    pub fn announce_ready(&mut self) {
+        output::emit(&self.ready_line());
+        self.ready_announced = true;
+    }
+
+    /// The ready line's content.
+    fn ready_line(&self) -> serde_json::Value {
         json!({
             "event": "ready",
             "pty": self.serial.pty.slave_path(),
@@ -198,6 +226,14 @@ impl Runtime {
         for event in events {
             if let NetEvent::Listening { listener, port } = &event {
                 self.ports.insert(listener.service_name(), *port);
+                // Listeners opened after boot (modem ATA, a changed port) are announced too;
+                // those of the boot are in the ready line.
+                if self.ready_announced {
+                    output::emit_event(
+                        json!({"event": "listening", "service": listener.service_name(), "port": port}),
+                        now,
+                    );
+                }
             }
             if let NetEvent::ListenFailed { listener, reason } = &event {
                 tracing::error!(?listener, "{reason}");
@@ -285,6 +321,10 @@ impl Runtime {
                     output::emit_event(json!({"event": "attach_exited", "code": code}), now);
                 }
             }
+        }
+        while let Ok(req) = self.control_rx.try_recv() {
+            self.control_call(req, now);
+            self.pump(now).ok();
         }
     }
 

@@ -1,0 +1,199 @@
+//! `m2285-sim ctl ...`: the command-line client of the control API.
+
+use clap::{Args, Subcommand};
+use serde_json::{json, Map, Value};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Where the control API is when `--addr` and `M2285_CTL` do not say: the factory device.
+const DEFAULT_ADDR: &str = "127.0.0.1:8285";
+
+/// Options of `ctl`.
+#[derive(Debug, Args)]
+pub struct CtlArgs {
+    /// The control API's address, HOST:PORT (the ready line's ip and ports.control). Default:
+    /// $M2285_CTL, else 127.0.0.1:8285.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub addr: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub cmd: CtlCommand,
+}
+
+/// `ctl` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CtlCommand {
+    /// Mode, sessions, line signals both ways, observed baud rate, counters.
+    Status,
+    /// Line levels: inputs (dsr, cts, dcd, ri) and outputs (dtr, rts).
+    Signals,
+    /// Set input lines as the attached equipment would, e.g. `ctl signal dsr=low cts=high`.
+    Signal {
+        /// NAME=LEVEL with NAME one of dsr, cts, dcd, ri and LEVEL high/low (on/off, 1/0).
+        #[arg(required = true, value_name = "NAME=LEVEL")]
+        set: Vec<String>,
+    },
+    /// The attached equipment sends a break.
+    Break {
+        /// Its length in milliseconds.
+        #[arg(long, default_value_t = 250)]
+        ms: u32,
+    },
+    /// Read or change configuration keys (validated like the config file, applied at once).
+    Config {
+        /// get or set.
+        #[command(subcommand)]
+        op: ConfigOp,
+    },
+    /// Print the event stream (JSON lines) until interrupted.
+    Events,
+}
+
+/// `ctl config` operations.
+#[derive(Debug, Subcommand)]
+pub enum ConfigOp {
+    /// Print one key, or the whole configuration.
+    Get {
+        /// Dotted key, e.g. port1.serial.baud; without it, everything.
+        key: Option<String>,
+    },
+    /// Change keys, all or nothing, e.g. `ctl config set port1.serial.baud=115200`.
+    Set {
+        /// KEY=VALUE, applied in order.
+        #[arg(required = true, value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+}
+
+/// Runs `ctl`; exit 0 on success, 1 when the device refused the request, 2 when it could not
+/// be reached.
+pub fn run(args: CtlArgs) -> ExitCode {
+    let addr = args
+        .addr
+        .or_else(|| std::env::var("M2285_CTL").ok())
+        .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+    let base = format!("http://{addr}");
+    let result = match args.cmd {
+        CtlCommand::Status => call("GET", &format!("{base}/status"), None),
+        CtlCommand::Signals => call("GET", &format!("{base}/signals"), None),
+        CtlCommand::Signal { set } => match pairs(&set) {
+            Ok(map) => call("POST", &format!("{base}/signals"), Some(Value::Object(map))),
+            Err(e) => Err(Failure::Usage(e)),
+        },
+        CtlCommand::Break { ms } => call(
+            "POST",
+            &format!("{base}/break"),
+            Some(json!({ "duration_ms": ms })),
+        ),
+        CtlCommand::Config {
+            op: ConfigOp::Get { key: None },
+        } => call("GET", &format!("{base}/config"), None),
+        CtlCommand::Config {
+            op: ConfigOp::Get { key: Some(key) },
+        } => call("GET", &format!("{base}/config/{key}"), None),
+        CtlCommand::Config {
+            op: ConfigOp::Set { set },
+        } => match pairs(&set) {
+            Ok(map) => call(
+                "POST",
+                &format!("{base}/config"),
+                Some(json!({ "set": map })),
+            ),
+            Err(e) => Err(Failure::Usage(e)),
+        },
+        CtlCommand::Events => events(&format!("{base}/events")),
+    };
+    match result {
+        Ok(body) => {
+            if !body.is_null() {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&body).unwrap_or_default()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(Failure::Refused(status, body)) => {
+            let msg = body["error"]
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| body.to_string());
+            eprintln!("m2285-sim ctl: {status}: {msg}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(msg)) => {
+            eprintln!("m2285-sim ctl: {msg}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Unreachable(msg)) => {
+            eprintln!("m2285-sim ctl: cannot reach the control API at {addr}: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+enum Failure {
+    Refused(i32, Value),
+    Usage(String),
+    Unreachable(String),
+}
+
+fn pairs(items: &[String]) -> Result<Map<String, Value>, String> {
+    items
+        .iter()
+        .map(|s| match s.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                Ok((k.trim().to_owned(), Value::String(v.trim().to_owned())))
+            }
+            _ => Err(format!("'{s}': expected NAME=VALUE")),
+        })
+        .collect()
+}
+
+fn call(method: &str, url: &str, body: Option<Value>) -> Result<Value, Failure> {
+    let mut req = minreq::Request::new(
+        match method {
+            "POST" => minreq::Method::Post,
+            "PUT" => minreq::Method::Put,
+            _ => minreq::Method::Get,
+        },
+        url,
+    )
+    .with_timeout(15);
+    if let Some(b) = body {
+        req = req
+            .with_header("Content-Type", "application/json")
+            .with_body(b.to_string());
+    }
+    let resp = req
+        .send()
+        .map_err(|e| Failure::Unreachable(e.to_string()))?;
+    let body: Value = serde_json::from_slice(resp.as_bytes()).unwrap_or_else(
+        |_| json!({ "error": String::from_utf8_lossy(resp.as_bytes()).trim().to_owned() }),
+    );
+    if (200..300).contains(&resp.status_code) {
+        Ok(body)
+    } else {
+        Err(Failure::Refused(resp.status_code, body))
+    }
+}
+
+fn events(url: &str) -> Result<Value, Failure> {
+    let resp = minreq::get(url)
+        .send_lazy()
+        .map_err(|e| Failure::Unreachable(e.to_string()))?;
+    if resp.status_code != 200 {
+        return Err(Failure::Refused(resp.status_code, Value::Null));
+    }
+    let mut out = std::io::stdout().lock();
+    for byte in resp {
+        let (b, _) = byte.map_err(|e| Failure::Unreachable(e.to_string()))?;
+        if out.write_all(&[b]).is_err() {
+            break;
+        }
+        if b == b'\n' && out.flush().is_err() {
+            break;
+        }
+    }
+    Ok(Value::Null)
+}

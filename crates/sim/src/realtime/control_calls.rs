@@ -1,0 +1,172 @@
+//! The loop's side of the control API: carrying out a [`Call`] on the device and answering it.
+
+use super::Runtime;
+use crate::control::{Call, Reply, Request};
+use m2285_core::io::{Event, LineEvent};
+use m2285_time::Instant;
+use serde_json::{json, Value};
+
+impl Runtime {
+    /// Answers one control request.
+    pub(super) fn control_call(&mut self, req: Request, now: Instant) {
+        let reply = match req.call {
+            Call::Status => Reply::ok(self.status_json()),
+            Call::Signals => Reply::ok(self.signals_json()),
+            Call::SetSignals(list) => {
+                for (line, high) in list {
+                    self.device
+                        .handle(Event::Line(LineEvent::Signal { line, high }), now);
+                }
+                Reply::ok(self.signals_json())
+            }
+            Call::Break { duration_ms } => {
+                self.device
+                    .handle(Event::Line(LineEvent::Break { duration_ms }), now);
+                Reply::ok(json!({ "break_ms": duration_ms }))
+            }
+            Call::ConfigGet(None) => Reply::ok(redact(config_json(self.device.config()))),
+            Call::ConfigGet(Some(key)) => match self.device.config().get(&key) {
+                Some(v) => {
+                    let value = if key.ends_with(".password") {
+                        json!("***")
+                    } else {
+                        redact(serde_json::to_value(v).unwrap_or(Value::Null))
+                    };
+                    Reply::ok(json!({ "key": key, "value": value }))
+                }
+                None => Reply::error(
+                    404,
+                    format!("{key}: no such configuration key (docs/config.md lists every key)"),
+                ),
+            },
+            Call::ConfigSet(pairs) => self.config_set(pairs, now),
+        };
+        let _ = req.reply.send(reply);
+    }
+
+    fn config_set(&mut self, pairs: Vec<(String, String)>, now: Instant) -> Reply {
+        let sets: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        match self
+            .device
+            .config()
+            .with_sets(sets.iter().map(String::as_str))
+        {
+            Ok(config) => {
+                self.device.apply_config(config, now);
+                let applied: serde_json::Map<String, Value> = pairs
+                    .iter()
+                    .map(|(k, _)| {
+                        let v = self
+                            .device
+                            .config()
+                            .get(k)
+                            .and_then(|v| serde_json::to_value(v).ok())
+                            .unwrap_or(Value::Null);
+                        let v = if k.ends_with(".password") {
+                            json!("***")
+                        } else {
+                            v
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect();
+                tracing::info!(keys = ?pairs.iter().map(|(k, _)| k).collect::<Vec<_>>(), "configuration changed through the control API");
+                crate::output::emit_event(
+                    json!({"event": "config_applied", "keys": pairs.iter().map(|(k, _)| k).collect::<Vec<_>>()}),
+                    now,
+                );
+                Reply::ok(json!({ "applied": applied }))
+            }
+            Err(errors) => Reply {
+                status: 400,
+                body: json!({
+                    "error": crate::config_errors("config", &errors),
+                    "errors": errors.iter().map(|e| json!({
+                        "key": e.key, "value": e.value, "allowed": e.allowed,
+                    })).collect::<Vec<_>>(),
+                }),
+            },
+        }
+    }
+
+    fn signals_json(&self) -> Value {
+        let l = self.device.lines();
+        json!({
+            "inputs": { "dsr": l.dsr, "cts": l.cts, "dcd": l.dcd, "ri": l.ri },
+            "outputs": { "dtr": l.dtr, "rts": l.rts },
+        })
+    }
+
+    /// What `ctl status` shows.
+    pub(super) fn status_json(&self) -> Value {
+        let s = self.device.status();
+        let h = self.device.host_status();
+        let mut sessions: Vec<Value> = s
+            .sessions
+            .iter()
+            .map(
+                |x| json!({"conn": x.conn, "peer": x.peer, "role": x.role, "state": "established"}),
+            )
+            .collect();
+        sessions.extend(h.connecting.iter().map(|a| {
+            json!({"conn": a.conn, "peer": a.remote, "role": "client", "state": "sync_sent", "host": a.which})
+        }));
+        let mut counters = serde_json::to_value(&s.stats).unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut counters {
+            m.insert(
+                "send_overflow_bytes".into(),
+                json!(self.net.stats.send_overflow_bytes),
+            );
+        }
+        json!({
+            "mode": s.host_mode,
+            "port_enabled": h.port_enabled,
+            "ip": self.ip.to_string(),
+            "ports": self.ports,
+            "serial": {
+                "settings": s.serial,
+                "type": h.serial_type,
+                "flow_control": s.flow_control,
+                "flow_in_effect": h.flow_in_effect,
+                "observed_baud": s.observed_baud,
+                "program_attached": s.serial_peer_attached,
+                "tx_paused": h.tx_paused,
+                "xoff_received": h.flow.xoff_received,
+                "throttling_program": h.flow.throttling,
+                "receive_buffer": h.receive_buffer,
+            },
+            "signals": self.signals_json(),
+            "dsr_allows_sessions": h.dsr_allows_sessions,
+            "sessions": sessions,
+            "udp_unlisted": h.udp_unlisted,
+            "counters": counters,
+        })
+    }
+}
+
+/// The configuration as JSON.
+fn config_json(c: &m2285_core::Config) -> Value {
+    serde_json::to_value(c).unwrap_or(Value::Null)
+}
+
+/// Replaces every `password` field with "***": passwords never leave the device.
+fn redact(mut v: Value) -> Value {
+    match &mut v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if k == "password" {
+                    *x = json!("***");
+                } else {
+                    *x = redact(std::mem::take(x));
+                }
+            }
+        }
+        Value::Array(a) => {
+            for x in a.iter_mut() {
+                *x = redact(std::mem::take(x));
+            }
+        }
+        _ => {}
+    }
+    v
+}
