@@ -136,8 +136,10 @@ mod tests {
     #[test]
     fn cts_low_holds_the_transmitter() {
         let f = Flow::default();
-        let mut lines = Lines::default();
-        lines.cts = false;
+        let lines = Lines {
+            cts: false,
+            ..Lines::default()
+        };
         assert!(f.tx_held(FlowControl::RtsCts, &lines));
         assert!(!f.tx_held(FlowControl::None, &lines));
     }

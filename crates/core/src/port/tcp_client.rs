@@ -250,7 +250,7 @@ impl TcpClient {
             (Some(due), Some(every)) if due <= now => {
                 let mut next = due + every;
                 while next <= now {
-                    next = next + every;
+                    next += every;
                 }
                 self.next_cyclic = Some(next);
                 true

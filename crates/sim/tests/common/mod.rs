@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod ctl;
+
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::termios::{self, BaudRate, SetArg};
 use serde_json::Value;
