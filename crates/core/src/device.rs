@@ -3,6 +3,7 @@
 use crate::config::{Config, CryptoMethod};
 use crate::io::{Action, ConnId, DeviceEvent, Event, LineEvent, NetEvent};
 use crate::lines::{InputLine, Lines};
+use crate::port::stack::login::LoginConfig;
 use crate::port::{DataPort, PortEffects, StackConfig};
 use crate::serial::SerialHw;
 use crate::stats::PortStats;
@@ -171,6 +172,15 @@ impl Device {
                 tls_server_name: None,
                 unix_time,
                 telnet,
+                login: port.host.user_auth.then(|| LoginConfig {
+                    users: self
+                        .config
+                        .system
+                        .users
+                        .iter()
+                        .map(|u| (u.name.clone(), u.password.clone()))
+                        .collect(),
+                }),
             },
             self.seed,
         );

@@ -4,6 +4,7 @@
 //! to every session, inactivity timer, keep-alive settings). Later host modes (TCP client, UDP,
 //! modem emulation) live in sibling modules and share the packetizer and session table.
 
+mod auth;
 mod outbound;
 pub mod packetizer;
 mod sessions;
@@ -154,7 +155,12 @@ impl DataPort {
                 }));
             }
         }
+        self.login_notes(conn, &o.notes, out);
         if let Some(reason) = o.close.take() {
+            if reason == stack::login::LOGIN_FAILED {
+                self.end(conn, CloseReason::LoginFailed, out, true);
+                return o;
+            }
             if reason.starts_with("TLS:") {
                 self.stats.tls_failures += 1;
             }
@@ -381,11 +387,9 @@ impl DataPort {
                 data: first.to_net,
             });
         }
-        if !self.cfg.host.socket_id.is_empty() {
-            // Once at the start of each TCP session (manual §4.3), through the stack.
-            let id = self.cfg.host.socket_id.clone().into_bytes();
-            self.with_stack(conn, out, |stack, o| stack.from_serial(&id, o));
-        }
+        // Once at the start of each TCP session (manual §4.3), through the stack; with user
+        // authentication, once the peer has logged in (port/auth.rs).
+        self.send_socket_id(conn, out);
         true
     }
 
@@ -450,6 +454,7 @@ impl DataPort {
         }
         self.client_timers(now, out);
         self.udp_timers(now);
+        self.login_timers(now, out);
     }
 
     fn inactivity_deadline(&self) -> Option<Instant> {
@@ -462,6 +467,7 @@ impl DataPort {
     pub fn next_deadline(&self) -> Option<Instant> {
         let own = m2285_time::earliest(self.packetizer.next_deadline(), self.inactivity_deadline());
         let udp = self.udp.as_ref().and_then(udp::UdpPeers::next_deadline);
+        let own = m2285_time::earliest(own, self.login_deadline());
         m2285_time::earliest(own, m2285_time::earliest(self.client.next_deadline(), udp))
     }
 }

@@ -13,6 +13,9 @@
 use m2285_telnet::{ComPortReply, ComPortRequest, TelnetConfig, TelnetEvent, TelnetSession};
 use m2285_tls::{TlsEngineConfig, TlsEvent, TlsSession};
 
+pub mod login;
+use login::{Login, LoginConfig};
+
 /// What one step of the stack produced.
 #[derive(Debug, Default)]
 pub struct StackOutput {
@@ -42,6 +45,13 @@ pub enum StackNote {
     },
     /// The peer asked for a break on the serial line (Telnet BRK).
     Break,
+    /// A login try finished (user authentication; the password is never reported).
+    Login {
+        /// The user name given.
+        user: String,
+        /// Whether it was accepted.
+        ok: bool,
+    },
 }
 
 /// The protocol layers of one session.
@@ -49,6 +59,7 @@ pub enum StackNote {
 pub struct SessionStack {
     tls: Option<TlsSession>,
     telnet: Option<TelnetSession>,
+    login: Option<Login>,
 }
 
 impl std::fmt::Debug for SessionStack {
@@ -56,6 +67,7 @@ impl std::fmt::Debug for SessionStack {
         f.debug_struct("SessionStack")
             .field("tls", &self.tls.is_some())
             .field("telnet", &self.telnet.is_some())
+            .field("login", &self.login)
             .finish()
     }
 }
@@ -71,6 +83,8 @@ pub struct StackConfig {
     pub unix_time: Option<i64>,
     /// Telnet/RFC 2217 settings, when the port speaks Telnet.
     pub telnet: Option<TelnetConfig>,
+    /// The user list, when sessions must log in first (port1.host.user_auth).
+    pub login: Option<LoginConfig>,
 }
 
 impl std::fmt::Debug for StackConfig {
@@ -78,6 +92,7 @@ impl std::fmt::Debug for StackConfig {
         f.debug_struct("StackConfig")
             .field("tls", &self.tls.is_some())
             .field("telnet", &self.telnet)
+            .field("login", &self.login)
             .finish_non_exhaustive()
     }
 }
@@ -108,19 +123,46 @@ impl SessionStack {
             t.notify_modem_state(modem_state);
             t
         });
-        let mut stack = SessionStack { tls, telnet };
+        let (login, prompt) = cfg.login.as_ref().map(Login::new).unzip();
+        let mut stack = SessionStack { tls, telnet, login };
         let mut out = StackOutput::default();
         stack.flush(&mut out);
+        if let Some(prompt) = prompt {
+            stack.send_data(&prompt, &mut out);
+        }
         Ok((stack, out))
     }
 
-    /// True when data may flow: no TLS, or its handshake is done.
+    /// True when data may flow: no TLS, or its handshake is done; no login, or it succeeded.
     pub fn ready(&self) -> bool {
-        self.tls.as_ref().is_none_or(TlsSession::is_established)
+        self.tls.as_ref().is_none_or(TlsSession::is_established) && self.logged_in()
+    }
+
+    /// True unless the session still has to log in.
+    pub fn logged_in(&self) -> bool {
+        self.login.as_ref().is_none_or(Login::done)
     }
 
     /// Bytes from the network.
     pub fn from_network(&mut self, bytes: &[u8], out: &mut StackOutput) {
+        let start = out.to_serial.len();
+        self.decode(bytes, out);
+        if let Some(login) = self.login.as_mut().filter(|l| !l.done()) {
+            let typed = out.to_serial.split_off(start);
+            let step = login.input(&typed);
+            out.to_serial.extend_from_slice(&step.data);
+            for (user, ok) in step.result {
+                out.notes.push(StackNote::Login { user, ok });
+            }
+            if step.close {
+                out.close = Some(login::LOGIN_FAILED.into());
+            }
+            self.send_data(&step.reply, out);
+        }
+    }
+
+    /// Takes the network bytes through TLS and Telnet.
+    fn decode(&mut self, bytes: &[u8], out: &mut StackOutput) {
         match &mut self.tls {
             Some(tls) => {
                 tls.receive_ciphertext(bytes);
@@ -151,8 +193,18 @@ impl SessionStack {
         self.flush(out);
     }
 
-    /// Serial data for the peer.
+    /// Serial data for the peer; none reaches a peer that has not logged in.
     pub fn from_serial(&mut self, data: &[u8], out: &mut StackOutput) {
+        if self.logged_in() {
+            self.send_data(data, out);
+        }
+    }
+
+    /// Data for the peer through Telnet and TLS.
+    fn send_data(&mut self, data: &[u8], out: &mut StackOutput) {
+        if data.is_empty() {
+            return;
+        }
         match &mut self.telnet {
             Some(t) => t.send_data(data),
             None => match &mut self.tls {
