@@ -64,7 +64,7 @@ impl Device {
         let lines = Lines::default();
         let mut port = DataPort::new(1, port_cfg, config.network.tcp_keepalive);
         let mut actions = VecDeque::new();
-        port.set_modem_state(lines.modem_state_bits(), &mut actions);
+        port.set_modem_state(lines.modem_state_bits(), &mut actions, now);
         port.boot(&mut actions);
         let mut device = Device {
             config,
@@ -118,7 +118,7 @@ impl Device {
         self.handle_timeout(now);
         if self.lines.set_input(line, high) {
             let bits = self.lines.modem_state_bits();
-            self.port.set_modem_state(bits, &mut self.actions);
+            self.port.set_modem_state(bits, &mut self.actions, now);
         }
         self.line_rules(now);
     }
@@ -154,18 +154,35 @@ impl Device {
                         .collect(),
                     ..m2285_tls::TlsSettings::default()
                 };
-                match m2285_tls::TlsEngineConfig::server(&settings) {
-                    Ok(engine) => Some(engine),
-                    Err(e) => {
-                        tracing::error!("TLS configuration: {e}");
-                        None
-                    }
+                let client = m2285_tls::TlsSettings {
+                    verify_peer: port.crypto.verify_server,
+                    ..settings.clone()
+                };
+                if !port.crypto.verify_server {
+                    tracing::warn!("port1.crypto.verify_server is false: TLS client sessions will not check the server's certificate");
                 }
+                let server = m2285_tls::TlsEngineConfig::server(&settings)
+                    .map_err(|e| tracing::error!("TLS server configuration: {e}"))
+                    .ok();
+                // A client configuration that cannot be built (e.g. verification without a CA
+                // list) only affects sessions the device opens; they then fail to start.
+                let client = m2285_tls::TlsEngineConfig::client(&client)
+                    .map_err(|e| tracing::debug!("TLS client configuration: {e}"))
+                    .ok();
+                Some((server, client))
             }
         };
+        let (tls, tls_client) = tls.unwrap_or((None, None));
         let unix_time = self
             .unix_time_at_power_on
             .map(|t| t + i64::try_from(self.last_now.as_nanos() / 1_000_000_000).unwrap_or(0));
+        let client = StackConfig {
+            tls: tls_client,
+            tls_server_name: None,
+            unix_time,
+            telnet: telnet.clone(),
+            login: None,
+        };
         self.port.set_stack_config(
             StackConfig {
                 tls,
@@ -182,6 +199,7 @@ impl Device {
                         .collect(),
                 }),
             },
+            client,
             self.seed,
         );
     }
@@ -237,6 +255,30 @@ impl Device {
         }
         self.port.handle_timeout(now, &mut self.actions);
         self.line_rules(now);
+        self.port_output(now);
+    }
+
+    /// Takes what the port engine produced for the hardware itself (modem emulation's echo and
+    /// result codes, `AT&K` / `AT&S` changes).
+    fn port_output(&mut self, now: Instant) {
+        let bytes = self.port.take_serial_output();
+        if !bytes.is_empty() {
+            self.queue_for_serial(&bytes, now);
+        }
+        for req in self.port.take_line_requests() {
+            match req {
+                crate::port::modem_mode::LineRequest::Flow(flow) => self.serial.flow = flow,
+                crate::port::modem_mode::LineRequest::Dtr(high) => {
+                    if self.lines.dtr != high {
+                        self.lines.dtr = high;
+                        self.notify(DeviceEvent::LinesChanged {
+                            port: 1,
+                            lines: self.lines,
+                        });
+                    }
+                }
+            }
+        }
     }
 
     /// The next instant at which [`Device::handle_timeout`] has work, if any.
@@ -345,17 +387,7 @@ impl Device {
         self.port
             .net_event(event, now, &mut self.actions, &mut effects);
         if !effects.to_serial.is_empty() {
-            let taken = if self.serial_backlog.is_empty() {
-                self.serial.tx.push(&effects.to_serial, now)
-            } else {
-                0
-            };
-            self.serial_backlog.extend(&effects.to_serial[taken..]);
-            if self.serial_backlog.len() > BACKLOG_LIMIT {
-                let excess = self.serial_backlog.len() - BACKLOG_LIMIT;
-                self.serial_backlog.drain(..excess);
-                self.port.stats.net_rx_overflow += excess as u64;
-            }
+            self.queue_for_serial(&effects.to_serial, now);
         }
         self.scratch = effects.to_serial;
         if effects.send_break {
@@ -364,6 +396,22 @@ impl Device {
         }
         for (conn, req) in effects.com_port {
             self.com_port_request(conn, req, now);
+        }
+    }
+
+    /// Queues bytes for the serial line; what does not fit waits in the backlog (and holds off
+    /// further network input) instead of being lost.
+    fn queue_for_serial(&mut self, bytes: &[u8], now: Instant) {
+        let taken = if self.serial_backlog.is_empty() {
+            self.serial.tx.push(bytes, now)
+        } else {
+            0
+        };
+        self.serial_backlog.extend(&bytes[taken..]);
+        if self.serial_backlog.len() > BACKLOG_LIMIT {
+            let excess = self.serial_backlog.len() - BACKLOG_LIMIT;
+            self.serial_backlog.drain(..excess);
+            self.port.stats.net_rx_overflow += excess as u64;
         }
     }
 

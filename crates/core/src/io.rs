@@ -234,6 +234,8 @@ pub enum CloseReason {
     Failed(String),
     /// The port was disabled or its mode changed.
     PortDisabled,
+    /// Modem emulation hung up (`ATH`, `+++`/DTR drop, `AT\T`).
+    HungUp,
     /// DSR dropped while `port1.serial.dsr` is allow_only_when_high.
     DsrLow,
     /// The peer did not log in (wrong credentials too often, or too slowly).

@@ -98,7 +98,7 @@ impl Device {
             let mut port = DataPort::new(1, n.clone(), new.network.tcp_keepalive);
             port.stats = stats;
             port.set_minute(minute(&new), now);
-            port.set_modem_state(self.lines.modem_state_bits(), &mut self.actions);
+            port.set_modem_state(self.lines.modem_state_bits(), &mut self.actions, now);
             port.boot(&mut self.actions);
             self.port = port;
         } else {

@@ -5,6 +5,7 @@
 //! modem emulation) live in sibling modules and share the packetizer and session table.
 
 mod auth;
+pub mod modem_mode;
 mod outbound;
 pub mod packetizer;
 mod sessions;
@@ -60,6 +61,15 @@ pub struct DataPort {
     udp: Option<udp::UdpPeers>,
     /// False while DSR gating (port1.serial.dsr) holds sessions off.
     dsr_ok: bool,
+    /// Modem emulation, in modem mode.
+    modem: Option<modem_mode::ModemMode>,
+    /// Bytes the port itself sends to the serial side (modem result codes and echo), taken by
+    /// the device with [`DataPort::take_serial_output`].
+    serial_out: Vec<u8>,
+    /// The peer of a call being answered in modem mode.
+    pending_peer: Option<std::net::SocketAddr>,
+    /// Stack settings for sessions the device opens (TLS client role).
+    client_stack_cfg: StackConfig,
     /// Counters.
     pub stats: PortStats,
 }
@@ -84,6 +94,11 @@ impl DataPort {
             client: outbound::client_for(&cfg, Duration::from_secs(60), Instant::ZERO),
             udp: (cfg.host.mode == HostMode::Udp).then(|| udp::UdpPeers::new(&cfg)),
             dsr_ok: true,
+            modem: (cfg.host.mode == HostMode::Modem)
+                .then(|| modem_mode::ModemMode::new(cfg.host.listen_port, false)),
+            serial_out: Vec::new(),
+            pending_peer: None,
+            client_stack_cfg: StackConfig::default(),
             stats: PortStats::default(),
             cfg,
         }
@@ -96,13 +111,39 @@ impl DataPort {
 
     /// Sets how new sessions build their protocol stack (TLS, Telnet) and the seed their
     /// randomness derives from.
-    pub fn set_stack_config(&mut self, cfg: StackConfig, seed: u64) {
+    pub fn set_stack_config(&mut self, cfg: StackConfig, client: StackConfig, seed: u64) {
         self.stack_cfg = cfg;
+        self.client_stack_cfg = client;
         self.seed = seed;
     }
 
+    /// Bytes the port produced for the serial side (modem emulation's echo and result codes).
+    pub fn take_serial_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.serial_out)
+    }
+
+    /// Changes modem emulation asked of the serial hardware (`AT&K`, `AT&S`).
+    pub fn take_line_requests(&mut self) -> Vec<modem_mode::LineRequest> {
+        self.modem
+            .as_mut()
+            .map(|m| std::mem::take(&mut m.line_requests))
+            .unwrap_or_default()
+    }
+
+    /// The host name a TLS client session checks the server certificate against.
+    fn client_tls_name(&self, dialled: &str) -> String {
+        match self.cfg.crypto.server_name.as_str() {
+            "" => dialled.to_owned(),
+            name => name.to_owned(),
+        }
+    }
+
     /// New modem-line levels: pushed to RFC 2217 clients that asked for them.
-    pub fn set_modem_state(&mut self, bits: u8, out: &mut VecDeque<Action>) {
+    pub fn set_modem_state(&mut self, bits: u8, out: &mut VecDeque<Action>, now: Instant) {
+        let dsr = m2285_telnet::modem_state::DSR;
+        if self.modem_state & dsr != bits & dsr {
+            self.modem_dsr(bits & dsr != 0, now, out);
+        }
         self.modem_state = bits;
         let conns: Vec<ConnId> = self.sessions.iter().map(|s| s.conn).collect();
         for conn in conns {
@@ -219,6 +260,9 @@ impl DataPort {
         }
         self.stats.serial_rx_bytes += bytes.len() as u64;
         self.last_activity = now;
+        if self.modem.is_some() {
+            return self.modem_serial(bytes, now, out);
+        }
         let mut frames = Vec::new();
         self.packetizer
             .push(bytes, now, &mut |frame| frames.push(frame));
@@ -265,7 +309,30 @@ impl DataPort {
         effects: &mut PortEffects,
     ) {
         match event {
+            NetEvent::Accepted { conn, peer, .. } if self.modem.is_some() => {
+                self.modem_incoming(conn, peer, now, out)
+            }
             NetEvent::Accepted { conn, peer, .. } => self.accept(conn, peer, now, out),
+            NetEvent::Received { conn, data } if self.modem.is_some() => {
+                if self.sessions.contains(conn) {
+                    self.stats.net_rx_bytes += data.len() as u64;
+                    self.stats.frames_from_net += 1;
+                    let o = self.with_stack(conn, out, |stack, o| stack.from_network(&data, o));
+                    self.modem_network_data(&o.to_serial, now, out);
+                }
+            }
+            NetEvent::PeerClosed { conn } | NetEvent::Failed { conn, .. }
+                if self.modem.is_some() =>
+            {
+                self.end(conn, CloseReason::PeerClosed, out, false);
+                self.modem_session_ended(conn, now, out);
+            }
+            NetEvent::Connected { conn, peer } if self.modem.is_some() => {
+                self.modem_connected(conn, peer, now, out)
+            }
+            NetEvent::ConnectFailed { conn, .. } if self.modem.is_some() => {
+                self.modem_connect_failed(conn, now, out)
+            }
             NetEvent::Received { conn, data } => {
                 if self.sessions.contains(conn) {
                     self.stats.net_rx_bytes += data.len() as u64;
@@ -337,18 +404,37 @@ impl DataPort {
         now: Instant,
         out: &mut VecDeque<Action>,
     ) -> bool {
-        let seed = self.next_seed(conn);
-        let started = if role == SessionRole::Client {
-            // TLS client role is not built yet (docs/host-modes.md): client sessions are plain
-            // or Telnet only.
-            let cfg = StackConfig {
-                tls: None,
-                ..self.stack_cfg.clone()
-            };
-            SessionStack::start(&cfg, seed, self.modem_state)
-        } else {
-            SessionStack::start(&self.stack_cfg, seed, self.modem_state)
+        let cfg = match role {
+            // The device is the TLS client for sessions it opens (manual §11.4).
+            SessionRole::Client => StackConfig {
+                tls_server_name: Some(self.client_tls_name(&peer.ip().to_string())),
+                ..self.client_stack_cfg.clone()
+            },
+            SessionRole::Server => self.stack_cfg.clone(),
         };
+        if self.cfg.crypto.method == config::CryptoMethod::Ssl && cfg.tls.is_none() {
+            // Never fall back to plaintext on an encrypted port.
+            tracing::error!(?conn, ?role, "port1.crypto.method is ssl but TLS is not configured for this role (a CA list is needed to verify the server)");
+            self.stats.tls_failures += 1;
+            out.push_back(Action::Close { conn });
+            return false;
+        }
+        self.open_session_with(conn, peer, role, &cfg, now, out)
+    }
+
+    /// [`DataPort::open_session`] with explicit stack settings (modem emulation picks them per
+    /// call).
+    fn open_session_with(
+        &mut self,
+        conn: ConnId,
+        peer: std::net::SocketAddr,
+        role: SessionRole,
+        cfg: &StackConfig,
+        now: Instant,
+        out: &mut VecDeque<Action>,
+    ) -> bool {
+        let seed = self.next_seed(conn);
+        let started = SessionStack::start(cfg, seed, self.modem_state);
         let (stack, first) = match started {
             Ok(s) => s,
             Err(reason) => {
@@ -453,13 +539,15 @@ impl DataPort {
             }
         }
         self.client_timers(now, out);
+        self.modem_timeout(now, out);
         self.udp_timers(now);
         self.login_timers(now, out);
     }
 
     fn inactivity_deadline(&self) -> Option<Instant> {
+        // Modem emulation has its own timer (AT\T) instead.
         let timeout = self.cfg.host.inactivity_timeout_s;
-        (timeout > 0 && !self.sessions.is_empty())
+        (timeout > 0 && !self.sessions.is_empty() && self.modem.is_none())
             .then(|| self.last_activity + Duration::from_secs(u64::from(timeout)))
     }
 
@@ -468,6 +556,7 @@ impl DataPort {
         let own = m2285_time::earliest(self.packetizer.next_deadline(), self.inactivity_deadline());
         let udp = self.udp.as_ref().and_then(udp::UdpPeers::next_deadline);
         let own = m2285_time::earliest(own, self.login_deadline());
+        let own = m2285_time::earliest(own, self.modem.as_ref().and_then(|m| m.next_deadline()));
         m2285_time::earliest(own, m2285_time::earliest(self.client.next_deadline(), udp))
     }
 }
