@@ -35,6 +35,8 @@ fn login_is_required_before_data_flows() {
     let mut serial = sim.open_serial(BaudRate::B115200);
     let mut net = sim.connect();
     expect(&mut net, b"login: ");
+    let status = sim.status();
+    assert_eq!(status["sessions"][0]["state"], "login");
     // Serial data does not reach a peer that has not logged in...
     serial.write_all(b"secret data").expect("write");
     std::thread::sleep(Duration::from_millis(200));
@@ -51,6 +53,7 @@ fn login_is_required_before_data_flows() {
     assert_eq!(read_for(&mut serial, 11, T), b"after login");
     serial.write_all(b"now it flows").expect("write");
     expect(&mut net, b"now it flows");
+    assert_eq!(sim.status()["sessions"][0]["state"], "established");
 }
 
 #[test]

@@ -47,6 +47,8 @@ pub struct HostStatus {
     pub dsr_allows_sessions: bool,
     /// Connection attempts in progress (TCP client side), in the manual's words `sync_sent`.
     pub connecting: Vec<Attempt>,
+    /// Sessions that have not logged in yet (user authentication).
+    pub logging_in: Vec<crate::io::ConnId>,
     /// Recent unlisted UDP senders.
     pub udp_unlisted: Vec<Unlisted>,
     /// Bytes from the serial side not yet sent to the network.
@@ -65,6 +67,12 @@ impl Device {
             tx_paused: self.serial.tx.is_held(),
             dsr_allows_sessions: self.dsr_ok(),
             connecting: self.port.attempts().to_vec(),
+            logging_in: self
+                .port
+                .sessions()
+                .filter(|s| !s.stack.logged_in())
+                .map(|s| s.conn)
+                .collect(),
             udp_unlisted: self.port.udp_unlisted().to_vec(),
             receive_buffer: self.port.receive_buffer_level(),
         }

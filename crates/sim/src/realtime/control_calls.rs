@@ -104,9 +104,14 @@ impl Runtime {
         let mut sessions: Vec<Value> = s
             .sessions
             .iter()
-            .map(
-                |x| json!({"conn": x.conn, "peer": x.peer, "role": x.role, "state": "established"}),
-            )
+            .map(|x| {
+                let state = if h.logging_in.contains(&x.conn) {
+                    "login"
+                } else {
+                    "established"
+                };
+                json!({"conn": x.conn, "peer": x.peer, "role": x.role, "state": state})
+            })
             .collect();
         sessions.extend(h.connecting.iter().map(|a| {
             json!({"conn": a.conn, "peer": a.remote, "role": "client", "state": "sync_sent", "host": a.which})
