@@ -1,0 +1,243 @@
+//! Serial-line faults: what happens to bytes on the wire between the serial-side program and
+//! the device.
+//!
+//! Order of effects, from the wire inwards: the frames are damaged at bit level (bit errors,
+//! sampling at the wrong baud rate), then the receiving UART's per-character errors apply
+//! (lost characters, framing and parity errors), then its FIFO overruns.
+
+use super::uart_bits::{self, Received};
+use super::{Direction, ErrorAction, FaultKind, FaultSet, Instance};
+use m2285_uart::SerialParams;
+
+/// The outcome of one burst of bytes crossing the line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Crossing {
+    /// What the receiver gets.
+    pub bytes: Vec<u8>,
+    /// Bits flipped by `serial.bit_errors`.
+    pub bit_errors: u64,
+    /// Characters the receiving UART flagged (framing or parity) or that faults damaged.
+    pub damaged: u64,
+    /// Characters lost (dropped, overrun, or dropped for an error).
+    pub lost: u64,
+}
+
+/// The line as the faults see it: the device's settings and the program's baud rate.
+#[derive(Clone, Copy, Debug)]
+pub struct LineSetup {
+    /// The device UART's settings (the program uses the same framing).
+    pub device: SerialParams,
+    /// The serial-side program's baud rate.
+    pub program_baud: u32,
+}
+
+impl LineSetup {
+    /// The program's baud rate in force: a `serial.baud_mismatch` covering `way` overrides it.
+    pub fn program_baud(&self, faults: &FaultSet, way: Direction) -> u32 {
+        faults
+            .active()
+            .filter(|i| i.hits(way, None))
+            .filter_map(|i| match i.spec.kind {
+                FaultKind::SerialBaudMismatch { baud } => Some(baud),
+                _ => None,
+            })
+            .last()
+            .unwrap_or(self.program_baud)
+    }
+}
+
+/// Applies the active serial faults to `bytes` sent back to back going `way` (to or from the
+/// device).
+pub fn cross(faults: &mut FaultSet, setup: &LineSetup, way: Direction, bytes: &[u8]) -> Crossing {
+    let program_baud = setup.program_baud(faults, way);
+    let mut out = Crossing::default();
+    if program_baud == setup.device.baud && !faults.any_serial() {
+        out.bytes = bytes.to_vec();
+        return out;
+    }
+    let (tx, rx) = {
+        let program = SerialParams {
+            baud: program_baud,
+            ..setup.device
+        };
+        match way {
+            Direction::FromDevice => (setup.device, program),
+            _ => (program, setup.device),
+        }
+    };
+    let slot = usize::from(way == Direction::FromDevice);
+    let flips_bits = faults
+        .active()
+        .any(|i| i.hits(way, None) && matches!(i.spec.kind, FaultKind::SerialBitErrors { .. }));
+    let chars: Vec<Received> = if flips_bits || tx.baud != rx.baud {
+        let mut bits = uart_bits::encode(bytes, &tx);
+        for inst in faults.active_mut().filter(|i| i.hits(way, None)) {
+            if let FaultKind::SerialBitErrors { ber } = inst.spec.kind {
+                out.bit_errors += flip_bits(inst, slot, ber, &mut bits);
+            }
+        }
+        uart_bits::decode(&bits, tx.baud, &rx)
+    } else {
+        bytes
+            .iter()
+            .map(|&byte| Received {
+                byte,
+                framing_error: false,
+                parity_error: false,
+            })
+            .collect()
+    };
+    let mask = rx.data_mask();
+    'chars: for ch in chars {
+        let mut byte = ch.byte;
+        if ch.framing_error || ch.parity_error {
+            out.damaged += 1;
+        }
+        for inst in faults.active_mut().filter(|i| i.hits(way, None)) {
+            let (p, action) = match inst.spec.kind {
+                FaultKind::SerialDrop { probability } => (probability, ErrorAction::Drop),
+                FaultKind::SerialFramingErrors {
+                    probability,
+                    action,
+                }
+                | FaultKind::SerialParityErrors {
+                    probability,
+                    action,
+                } => (probability, action),
+                _ => continue,
+            };
+            if inst.rng.chance(p) {
+                match action {
+                    ErrorAction::Drop => {
+                        out.lost += 1;
+                        continue 'chars;
+                    }
+                    ErrorAction::Corrupt => {
+                        out.damaged += 1;
+                        let flip = (inst.rng.below(u64::from(mask)) as u8 + 1) & mask;
+                        byte ^= flip;
+                    }
+                }
+            }
+        }
+        out.bytes.push(byte);
+    }
+    for inst in faults.active().filter(|i| i.hits(way, None)) {
+        if let FaultKind::SerialOverrun { fifo } = inst.spec.kind {
+            if out.bytes.len() > fifo {
+                out.lost += (out.bytes.len() - fifo) as u64;
+                out.bytes.truncate(fifo);
+            }
+        }
+    }
+    out
+}
+
+/// Flips the bits of `bits` that the instance's error process hits; returns how many. The
+/// distance to the next error carries over from burst to burst, so the error rate holds
+/// however the traffic is split.
+fn flip_bits(inst: &mut Instance, slot: usize, ber: f64, bits: &mut [bool]) -> u64 {
+    let mut flipped = 0;
+    let mut pos: u64 = 0;
+    let len = bits.len() as u64;
+    loop {
+        let gap = match inst.bits_to_next_error[slot] {
+            Some(g) => g,
+            None => inst.rng.gap(ber),
+        };
+        let remaining = len - pos;
+        if gap >= remaining {
+            inst.bits_to_next_error[slot] = Some(gap - remaining);
+            return flipped;
+        }
+        pos += gap;
+        if let Some(b) = bits.get_mut(pos as usize) {
+            *b = !*b;
+        }
+        flipped += 1;
+        pos += 1;
+        inst.bits_to_next_error[slot] = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faults::FaultSpec;
+    use m2285_time::Instant;
+
+    fn set_with(seed: u64, faults: &[(&str, &[(&str, &str)])]) -> FaultSet {
+        let mut set = FaultSet::new(seed);
+        for (name, params) in faults {
+            let spec = FaultSpec::parse(name, params.iter().copied());
+            let spec = spec.unwrap_or_else(|e| panic!("{e:?}"));
+            let i = set.add(spec, Instant::ZERO);
+            set.activate(i);
+        }
+        set
+    }
+
+    fn setup() -> LineSetup {
+        LineSetup {
+            device: SerialParams::default(),
+            program_baud: 9600,
+        }
+    }
+
+    #[test]
+    fn no_faults_no_change() {
+        let mut set = FaultSet::new(1);
+        let c = cross(&mut set, &setup(), Direction::ToDevice, b"abc");
+        assert_eq!(c.bytes, b"abc");
+    }
+
+    #[test]
+    fn bit_error_rate_is_honoured_and_seeded() {
+        let data = vec![0x55u8; 100_000];
+        let mut a = set_with(3, &[("serial.bit_errors", &[("ber", "1e-3")])]);
+        let ca = cross(&mut a, &setup(), Direction::ToDevice, &data);
+        // 1 000 000 bits at 1e-3: about 1000 flips.
+        assert!((800..1200).contains(&ca.bit_errors), "{}", ca.bit_errors);
+        assert_ne!(ca.bytes, data);
+        let mut b = set_with(3, &[("serial.bit_errors", &[("ber", "1e-3")])]);
+        assert_eq!(cross(&mut b, &setup(), Direction::ToDevice, &data), ca);
+        let mut c = set_with(4, &[("serial.bit_errors", &[("ber", "1e-3")])]);
+        assert_ne!(cross(&mut c, &setup(), Direction::ToDevice, &data), ca);
+    }
+
+    #[test]
+    fn direction_filter_and_per_char_faults() {
+        let mut set = set_with(
+            1,
+            &[(
+                "serial.drop",
+                &[("probability", "1"), ("direction", "from_device")],
+            )],
+        );
+        assert_eq!(
+            cross(&mut set, &setup(), Direction::ToDevice, b"ab").bytes,
+            b"ab"
+        );
+        let from = cross(&mut set, &setup(), Direction::FromDevice, b"ab");
+        assert!(from.bytes.is_empty());
+        assert_eq!(from.lost, 2);
+        let mut set = set_with(1, &[("serial.parity_errors", &[("probability", "1")])]);
+        let c = cross(&mut set, &setup(), Direction::ToDevice, b"abcd");
+        assert_eq!(c.bytes.len(), 4);
+        assert!(c.bytes.iter().zip(b"abcd").all(|(x, y)| x != y));
+        let mut set = set_with(1, &[("serial.overrun", &[("fifo", "2")])]);
+        assert_eq!(
+            cross(&mut set, &setup(), Direction::ToDevice, b"abcd").bytes,
+            b"ab"
+        );
+    }
+
+    #[test]
+    fn baud_mismatch_garbles_both_ways() {
+        let mut set = set_with(1, &[("serial.baud_mismatch", &[("baud", "19200")])]);
+        let to = cross(&mut set, &setup(), Direction::ToDevice, b"hello world");
+        let from = cross(&mut set, &setup(), Direction::FromDevice, b"hello world");
+        assert_ne!(to.bytes, b"hello world");
+        assert_ne!(from.bytes, b"hello world");
+    }
+}

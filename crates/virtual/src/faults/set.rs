@@ -1,0 +1,127 @@
+//! The faults of one run: every instance injected so far, whether it is on, and its own
+//! random stream.
+
+use super::{Direction, FaultSpec};
+use crate::rng::SimRng;
+use m2285_time::Instant;
+
+/// One injected fault.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    /// What was asked for.
+    pub spec: FaultSpec,
+    /// When it starts.
+    pub start: Instant,
+    /// When it ends, if it has an end.
+    pub end: Option<Instant>,
+    /// True between its start and its end (or clear).
+    pub active: bool,
+    /// True once it has ended or been cleared; it never comes back.
+    pub finished: bool,
+    /// This instance's dice: the run's seed, stream named after the id and instance number.
+    pub rng: SimRng,
+    /// Bits left before the next bit error, per direction (to device, from device).
+    pub(crate) bits_to_next_error: [Option<u64>; 2],
+}
+
+impl Instance {
+    /// True when this instance is on and acts on traffic going `way` on `peer`'s link
+    /// (`peer` is ignored for faults without a peer filter).
+    pub fn hits(&self, way: Direction, peer: Option<&str>) -> bool {
+        self.active
+            && self.spec.direction.covers(way)
+            && match (&self.spec.peer, peer) {
+                (Some(want), Some(got)) => want == got,
+                _ => true,
+            }
+    }
+}
+
+/// Every fault instance of a run, in injection order (the order they act in).
+#[derive(Debug)]
+pub struct FaultSet {
+    seed: u64,
+    list: Vec<Instance>,
+}
+
+impl FaultSet {
+    /// An empty set drawing from the run's `seed`.
+    pub fn new(seed: u64) -> Self {
+        FaultSet {
+            seed,
+            list: Vec::new(),
+        }
+    }
+
+    /// Adds `spec`, starting `spec.start` after `now`; returns its index. It is not active
+    /// until [`FaultSet::activate`].
+    pub fn add(&mut self, spec: FaultSpec, now: Instant) -> usize {
+        let same_id = self.list.iter().filter(|i| i.spec.id == spec.id).count();
+        let rng = SimRng::new(self.seed, &format!("fault:{}:{same_id}", spec.id));
+        let start = now + spec.start;
+        let end = (!spec.is_one_shot())
+            .then_some(spec.duration)
+            .flatten()
+            .map(|d| start + d);
+        self.list.push(Instance {
+            spec,
+            start,
+            end,
+            active: false,
+            finished: false,
+            rng,
+            bits_to_next_error: [None; 2],
+        });
+        self.list.len() - 1
+    }
+
+    /// Turns instance `index` on (unless it already finished); true if that changed anything.
+    pub fn activate(&mut self, index: usize) -> bool {
+        match self.list.get_mut(index) {
+            Some(i) if !i.active && !i.finished => {
+                i.active = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Turns instance `index` off for good; true if it was on or pending.
+    pub fn finish(&mut self, index: usize) -> bool {
+        match self.list.get_mut(index) {
+            Some(i) if !i.finished => {
+                i.finished = true;
+                i.active = false;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Indexes of the unfinished instances called `id`.
+    pub fn find(&self, id: &str) -> Vec<usize> {
+        (0..self.list.len())
+            .filter(|&n| self.list[n].spec.id == id && !self.list[n].finished)
+            .collect()
+    }
+
+    /// Instance `index`.
+    pub fn get(&self, index: usize) -> Option<&Instance> {
+        self.list.get(index)
+    }
+
+    /// The active instances, in injection order.
+    pub fn active(&self) -> impl Iterator<Item = &Instance> {
+        self.list.iter().filter(|i| i.active)
+    }
+
+    /// The active instances, mutable (their dice roll), in injection order.
+    pub fn active_mut(&mut self) -> impl Iterator<Item = &mut Instance> {
+        self.list.iter_mut().filter(|i| i.active)
+    }
+
+    /// True when any serial fault is on (the serial path's fast-path check).
+    pub fn any_serial(&self) -> bool {
+        self.active().any(|i| i.spec.is_serial())
+    }
+}

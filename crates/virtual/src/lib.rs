@@ -1,0 +1,37 @@
+//! The virtual-time runtime of the m2285 simulator.
+//!
+//! It drives the same sans-IO [`m2285_core::Device`] as the real-time runtime, but instead of
+//! a PTY, host sockets and the wall clock it gives the device a simulated world:
+//!
+//! * [`scheduler`]: a discrete-event queue; time jumps from one event to the next.
+//! * [`network`]: simulated hosts, links with latency, jitter and bandwidth, and a
+//!   segment-level TCP model with handshakes, retransmission and keep-alive.
+//! * [`serial_peer`]: the scripted program on the serial port.
+//! * [`faults`]: named faults at the boundaries (serial line, network link, power), with the
+//!   same names the real-time runtime's control API will take.
+//! * [`trace`]: JSON lines of every event, a VCD of the serial lines, a pcap of the network.
+//! * [`scenario`]: readable TOML scenarios, checked before they run, and their runner.
+//! * [`sim`]: the [`Simulation`] tying it together, for Rust tests and for scenarios.
+//!
+//! One seed drives every random choice ([`rng`]), nothing reads a clock or starts a thread, and
+//! nothing depends on hash-map order: the same scenario and seed give byte-identical traces.
+//!
+//! ```no_run
+//! let scenario = m2285_virtual::scenario::parse_file("scenarios/keepalive-partition.toml")
+//!     .expect("a valid scenario");
+//! let report = m2285_virtual::scenario::run(&scenario, &Default::default());
+//! assert!(report.passed(), "{report}");
+//! ```
+
+pub mod faults;
+pub mod network;
+pub mod rng;
+pub mod scenario;
+pub mod scheduler;
+pub mod serial_peer;
+pub mod sim;
+pub mod trace;
+pub mod units;
+
+pub use faults::FaultSpec;
+pub use sim::{SimConfig, SimError, Simulation};

@@ -1,0 +1,149 @@
+//! The switches of the simulated world: faults going on and off, the power switch, and the
+//! control lines as a logic analyser records them.
+
+use super::Simulation;
+use crate::faults::FaultKind;
+use crate::network::Ctx;
+use crate::rng::SimRng;
+use crate::trace::vcd::Signal;
+use crate::trace::TraceEvent;
+use m2285_core::{Device, LineEvent};
+
+/// The calendar date of power-on, for TLS certificate checks: 2026-01-01T00:00:00Z.
+pub const SIM_EPOCH_UNIX: i64 = 1_767_225_600;
+
+impl Simulation {
+    pub(super) fn fault_on(&mut self, index: usize) {
+        if !self.faults.activate(index) {
+            return;
+        }
+        let Some(inst) = self.faults.get(index) else {
+            return;
+        };
+        let (id, name, kind, peer) = (
+            inst.spec.id.clone(),
+            inst.spec.name,
+            inst.spec.kind.clone(),
+            inst.spec.peer.clone(),
+        );
+        self.trace
+            .record(self.now, TraceEvent::Fault { id, name, on: true });
+        match kind {
+            FaultKind::NetReset => {
+                let mut ctx = Ctx {
+                    now: self.now,
+                    faults: &mut self.faults,
+                    trace: &mut self.trace,
+                };
+                self.net.reset_links(&mut ctx, peer.as_deref());
+                self.faults.finish(index);
+            }
+            FaultKind::DevicePowerCycle { off } => {
+                self.faults.finish(index);
+                self.power_cycle(off);
+            }
+            FaultKind::SerialBaudMismatch { baud } => {
+                self.line_event(LineEvent::ObservedBaud(baud));
+            }
+            _ => {}
+        }
+        self.pump();
+    }
+
+    pub(super) fn fault_off(&mut self, index: usize) {
+        let was_active = self.faults.get(index).is_some_and(|i| i.active);
+        if !self.faults.finish(index) || !was_active {
+            return;
+        }
+        let Some(inst) = self.faults.get(index) else {
+            return;
+        };
+        let (id, name) = (inst.spec.id.clone(), inst.spec.name);
+        let mismatch = matches!(inst.spec.kind, FaultKind::SerialBaudMismatch { .. });
+        self.trace.record(
+            self.now,
+            TraceEvent::Fault {
+                id,
+                name,
+                on: false,
+            },
+        );
+        if mismatch {
+            self.line_event(LineEvent::ObservedBaud(self.serial.baud));
+        }
+        self.pump();
+    }
+
+    pub(super) fn power_off(&mut self) {
+        if self.device.take().is_none() {
+            return;
+        }
+        self.net.power_off();
+        for s in &mut self.sessions {
+            if s.closed.is_none() {
+                s.closed = Some((self.now, "power_off".into()));
+            }
+        }
+        if let Some(vcd) = &mut self.trace.vcd {
+            vcd.set(Signal::Dtr, self.now, false);
+        }
+        self.trace.record(self.now, TraceEvent::Power { on: false });
+    }
+
+    pub(super) fn power_on(&mut self) {
+        if self.device.is_some() {
+            return;
+        }
+        let mut device = Device::new(self.config.clone(), self.now);
+        // The device's own randomness (TLS) from the one seed, different at every boot, and a
+        // fixed calendar: nothing here may read the host's clock.
+        self.boots += 1;
+        device.set_seed(SimRng::new(self.seed, &format!("device.boot:{}", self.boots)).next_u64());
+        let unix = SIM_EPOCH_UNIX + (self.now.as_nanos() / 1_000_000_000) as i64;
+        device.set_unix_time_at_power_on(Some(unix));
+        self.device = Some(device);
+        self.net.power_on();
+        self.trace.record(self.now, TraceEvent::Power { on: true });
+        if self.serial.attached {
+            self.line_event(LineEvent::PeerAttached(true));
+            let baud = self.serial.baud;
+            self.line_event(LineEvent::ObservedBaud(baud));
+        }
+        self.pump();
+    }
+
+    /// Records the control lines in the VCD when they changed (off: everything low).
+    pub(crate) fn sample_lines(&mut self) {
+        let Some(vcd) = &mut self.trace.vcd else {
+            return;
+        };
+        let now = match &self.device {
+            Some(d) => d.lines(),
+            None => {
+                // Unpowered, the device drives its outputs low; the equipment's lines stay.
+                let mut l = self.lines_seen.unwrap_or_default();
+                l.dtr = false;
+                l.rts = false;
+                l
+            }
+        };
+        if self.lines_seen == Some(now) {
+            return;
+        }
+        for (signal, level) in [
+            (Signal::Dtr, now.dtr),
+            (Signal::Rts, now.rts),
+            (Signal::Dsr, now.dsr),
+            (Signal::Cts, now.cts),
+            (Signal::Dcd, now.dcd),
+            (Signal::Ri, now.ri),
+        ] {
+            if self.lines_seen.is_none() {
+                vcd.set_initial(signal, level);
+            } else {
+                vcd.set(signal, self.now, level);
+            }
+        }
+        self.lines_seen = Some(now);
+    }
+}

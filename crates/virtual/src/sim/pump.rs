@@ -1,0 +1,304 @@
+//! Moving things between the device and its boundaries until nothing more happens at this
+//! instant: the device's actions are carried out, the network's events and the serial
+//! program's bytes are fed in as the device has room, and the network's wake-ups go into the
+//! queue.
+
+use super::{SessionRecord, SimEvent, Simulation};
+use crate::faults::serial::{self as serial_faults, LineSetup};
+use crate::faults::Direction;
+use crate::network::Ctx;
+use crate::trace::vcd::Signal;
+use crate::trace::{Bytes, TraceEvent};
+use m2285_core::io::{Action, DeviceEvent};
+use m2285_core::{Event, LineEvent, NetEvent};
+use m2285_uart::SerialParams;
+use std::time::Duration;
+
+impl Simulation {
+    /// Carries out everything due at the current instant.
+    pub(super) fn pump(&mut self) {
+        loop {
+            self.schedule_wakeups();
+            let actions: Vec<Action> = match &mut self.device {
+                Some(d) => std::iter::from_fn(|| d.poll_action()).collect(),
+                None => Vec::new(),
+            };
+            if !actions.is_empty() {
+                for action in actions {
+                    self.carry_out(action);
+                }
+                continue;
+            }
+            if let Some(event) = self.net.to_device.pop_front() {
+                self.trace.record(self.now, net_event_record(&event));
+                if let Some(d) = &mut self.device {
+                    d.handle(Event::Net(event), self.now);
+                }
+                continue;
+            }
+            if self.net.has_pending_for_device() {
+                let device = self.device.as_ref();
+                self.net
+                    .deliver_to_device(|c| device.map_or(0, |d| d.net_input_room(c)));
+                if !self.net.to_device.is_empty() {
+                    continue;
+                }
+            }
+            if self.serial.pending() > 0 && self.feed_serial() {
+                continue;
+            }
+            break;
+        }
+        self.sample_lines();
+    }
+
+    fn schedule_wakeups(&mut self) {
+        for (at, wake) in self.net.wakeups.drain(..) {
+            self.sched.schedule(at, SimEvent::Net(wake));
+        }
+    }
+
+    fn line_setup(&self) -> LineSetup {
+        LineSetup {
+            device: self.config.port1.serial.params(),
+            program_baud: self.serial.baud,
+        }
+    }
+
+    /// Puts the program's written bytes on the wire as far as the device has room; true if
+    /// anything moved.
+    fn feed_serial(&mut self) -> bool {
+        let Some(device) = &self.device else {
+            let lost = self.serial.take(usize::MAX);
+            self.trace.record(
+                self.now,
+                TraceEvent::SerialLost {
+                    dir: "to_device",
+                    data: Bytes(lost),
+                    reason: "device off",
+                },
+            );
+            return true;
+        };
+        let room = device.serial_input_room();
+        if room == 0 {
+            return false;
+        }
+        let sent = self.serial.take(room);
+        let setup = self.line_setup();
+        let program_baud = setup.program_baud(&self.faults, Direction::ToDevice);
+        if let Some(vcd) = &mut self.trace.vcd {
+            let params = SerialParams {
+                baud: program_baud,
+                ..setup.device
+            };
+            vcd.frames(Signal::Rxd, self.now, &sent, &params);
+        }
+        let crossing = serial_faults::cross(&mut self.faults, &setup, Direction::ToDevice, &sent);
+        let changed = crossing.bytes != sent;
+        self.trace.record(
+            self.now,
+            TraceEvent::SerialIn {
+                data: Bytes(crossing.bytes.clone()),
+                sent: changed.then_some(Bytes(sent)),
+            },
+        );
+        if !crossing.bytes.is_empty() {
+            if let Some(d) = &mut self.device {
+                d.handle(Event::Line(LineEvent::Received(crossing.bytes)), self.now);
+            }
+        }
+        true
+    }
+
+    fn carry_out(&mut self, action: Action) {
+        match action {
+            Action::SerialTx(bytes) => self.serial_out(bytes),
+            Action::Notify(event) => self.device_notify(event),
+            other => {
+                let (kind, conn, detail, data) = action_record(&other);
+                self.trace.record(
+                    self.now,
+                    TraceEvent::Action {
+                        action: kind,
+                        conn,
+                        detail,
+                        data,
+                    },
+                );
+                let mut ctx = Ctx {
+                    now: self.now,
+                    faults: &mut self.faults,
+                    trace: &mut self.trace,
+                };
+                self.net.device_action(&mut ctx, &other);
+            }
+        }
+    }
+
+    /// Bytes that finished crossing the wire towards the program.
+    fn serial_out(&mut self, bytes: Vec<u8>) {
+        let setup = self.line_setup();
+        if let Some(vcd) = &mut self.trace.vcd {
+            let burst = Duration::from_nanos(setup.device.burst_nanos(bytes.len() as u64));
+            let start = m2285_time::Instant::from_nanos(
+                self.now
+                    .as_nanos()
+                    .saturating_sub(m2285_time::duration_nanos(burst)),
+            );
+            vcd.frames(Signal::Txd, start, &bytes, &setup.device);
+        }
+        if !self.serial.attached {
+            let n = bytes.len();
+            self.trace.record(
+                self.now,
+                TraceEvent::SerialLost {
+                    dir: "from_device",
+                    data: Bytes(bytes),
+                    reason: "port not open",
+                },
+            );
+            if let Some(d) = &mut self.device {
+                d.handle(Event::Line(LineEvent::OutputLost(n)), self.now);
+            }
+            return;
+        }
+        let crossing =
+            serial_faults::cross(&mut self.faults, &setup, Direction::FromDevice, &bytes);
+        let changed = crossing.bytes != bytes;
+        self.serial.received.extend_from_slice(&crossing.bytes);
+        self.trace.record(
+            self.now,
+            TraceEvent::SerialOut {
+                data: Bytes(crossing.bytes),
+                sent: changed.then_some(Bytes(bytes)),
+            },
+        );
+    }
+
+    fn device_notify(&mut self, event: DeviceEvent) {
+        match &event {
+            DeviceEvent::SessionOpened { conn, .. } => {
+                self.sessions.push(SessionRecord {
+                    conn: *conn,
+                    peer: self.net.peer_of(*conn).map(str::to_owned),
+                    opened: self.now,
+                    closed: None,
+                });
+            }
+            DeviceEvent::SessionClosed { conn, reason, .. } => {
+                let why = serde_json::to_value(reason)
+                    .map(|v| reason_text(&v))
+                    .unwrap_or_default();
+                if let Some(s) = self
+                    .sessions
+                    .iter_mut()
+                    .rev()
+                    .find(|s| s.conn == *conn && s.closed.is_none())
+                {
+                    s.closed = Some((self.now, why));
+                }
+            }
+            _ => {}
+        }
+        self.trace.record(self.now, TraceEvent::Device(event));
+    }
+}
+
+/// A close reason as text: `peer_closed`, `inactivity_timeout`, `failed: keep-alive timeout`.
+pub(crate) fn reason_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", reason_text(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}
+
+type ActionFields = (&'static str, Option<u64>, Option<String>, Option<Bytes>);
+
+fn action_record(action: &Action) -> ActionFields {
+    match action {
+        Action::Listen {
+            listener,
+            transport,
+            port,
+        } => (
+            "listen",
+            None,
+            Some(format!("{} {transport:?} port {port}", listener.service_name()).to_lowercase()),
+            None,
+        ),
+        Action::Unlisten { listener } => {
+            ("unlisten", None, Some(listener.service_name().into()), None)
+        }
+        Action::Connect { conn, host, port } => (
+            "connect",
+            Some(conn.0),
+            Some(format!("{host}:{port}")),
+            None,
+        ),
+        Action::Send { conn, data } => ("send", Some(conn.0), None, Some(Bytes(data.clone()))),
+        Action::Close { conn } => ("close", Some(conn.0), None, None),
+        Action::SetKeepalive { conn, params } => (
+            "set_keepalive",
+            Some(conn.0),
+            Some(format!(
+                "time {} s, interval {} s, probes {}",
+                params.time_s, params.interval_s, params.probes
+            )),
+            None,
+        ),
+        Action::SendTo {
+            host, port, data, ..
+        } => (
+            "send_to",
+            None,
+            Some(format!("{host}:{port}")),
+            Some(Bytes(data.clone())),
+        ),
+        other => ("other", None, Some(format!("{other:?}")), None),
+    }
+}
+
+fn net_event_record(event: &NetEvent) -> TraceEvent {
+    let (kind, conn, detail, data): ActionFields = match event {
+        NetEvent::Listening { listener, port } => (
+            "listening",
+            None,
+            Some(format!("{} port {port}", listener.service_name())),
+            None,
+        ),
+        NetEvent::ListenFailed { listener, reason } => (
+            "listen_failed",
+            None,
+            Some(format!("{}: {reason}", listener.service_name())),
+            None,
+        ),
+        NetEvent::Accepted { conn, peer, .. } => {
+            ("accepted", Some(conn.0), Some(peer.to_string()), None)
+        }
+        NetEvent::Connected { conn, peer } => {
+            ("connected", Some(conn.0), Some(peer.to_string()), None)
+        }
+        NetEvent::ConnectFailed { conn, reason } => {
+            ("connect_failed", Some(conn.0), Some(reason.clone()), None)
+        }
+        NetEvent::Received { conn, data } => {
+            ("received", Some(conn.0), None, Some(Bytes(data.clone())))
+        }
+        NetEvent::PeerClosed { conn } => ("peer_closed", Some(conn.0), None, None),
+        NetEvent::Failed { conn, reason } => ("failed", Some(conn.0), Some(reason.clone()), None),
+        #[allow(unreachable_patterns)]
+        other => ("other", None, Some(format!("{other:?}")), None),
+    };
+    TraceEvent::NetEvent {
+        kind,
+        conn,
+        detail,
+        data,
+    }
+}
