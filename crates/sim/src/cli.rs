@@ -15,6 +15,8 @@ Examples:
       printed in the ready line on stdout.
   m2285-sim --pty /tmp/ttyS0 --attach 'python3 my_instrument.py'
       Run a program as the device attached to the serial port (its stdio is the PTY).
+  m2285-sim fleet --count 200 --config sim-configs/tcp-server-921600.toml --pty-dir /tmp/plant
+      200 devices in one process: 127.50.0.1 ... with links /tmp/plant/ttyS0 ...
   m2285-sim check-config my.toml
       Validate a configuration and print every mistake.
   m2285-sim ctl --addr 127.0.0.1:8285 status
@@ -53,6 +55,54 @@ pub enum Command {
     /// Talk to a running device's control API: status, line signals, break, configuration,
     /// events (docs/control-api.md).
     Ctl(crate::control::client::CtlArgs),
+    /// Run N independent devices in one process, each with its own loopback address, PTY link,
+    /// configuration and state directory; one ready line lists them all.
+    Fleet(FleetArgs),
+}
+
+/// Options of `m2285-sim fleet`.
+#[derive(Debug, Args, Clone)]
+pub struct FleetArgs {
+    /// Number of devices.
+    #[arg(long, value_name = "N")]
+    pub count: usize,
+    /// Configuration template every device starts from (default: factory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Override a key on every device (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Override a key on one device (repeatable), e.g. --device 3:port1.serial.baud=921600.
+    #[arg(long = "device", value_name = "INDEX:KEY=VALUE")]
+    pub device_sets: Vec<String>,
+    /// Directory for the devices' PTY links (ttyS0, ttyS1, ...).
+    #[arg(long, value_name = "DIR", default_value = "/tmp/m2285-fleet")]
+    pub pty_dir: PathBuf,
+    /// Parent of the devices' state directories (dev0, dev1, ...).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Addresses are 127.a.b.1, 127.a.b.2, ... from this 127.a.b.0 base (250 per third octet).
+    #[arg(long, value_name = "ADDR", default_value = "127.50.0.0", value_parser = parse_fleet_base)]
+    pub ip_base: std::net::Ipv4Addr,
+    /// Log filter for stderr.
+    #[arg(long, value_name = "FILTER")]
+    pub log: Option<String>,
+    /// Seed of device 0; device i uses seed + i.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+fn parse_fleet_base(s: &str) -> Result<std::net::Ipv4Addr, String> {
+    let ip: std::net::Ipv4Addr = s
+        .parse()
+        .map_err(|_| format!("'{s}' is not an IPv4 address"))?;
+    if ip.octets()[0] == 127 {
+        Ok(ip)
+    } else {
+        Err(format!(
+            "'{s}' is not in 127.0.0.0/8: fleets use loopback addresses only"
+        ))
+    }
 }
 
 /// Options for running a device.

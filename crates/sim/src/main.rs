@@ -17,6 +17,16 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::CheckConfig { file }) => check_config(&file),
         Some(Command::Ctl(args)) => control::client::run(args),
+        Some(Command::Fleet(args)) => {
+            init_logging(args.log.as_deref());
+            match realtime::fleet::run(&args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("m2285-sim fleet: {message}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some(Command::PrintCert(args)) => match print_cert(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {

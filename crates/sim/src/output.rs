@@ -28,9 +28,23 @@ pub fn emit(value: &Value) {
     }
 }
 
-/// Prints an event with the device time (`t`, seconds since power-on) added.
+std::thread_local! {
+    /// The fleet index of the device this thread runs, added to its events as `device`.
+    static DEVICE_INDEX: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Labels the events this thread prints with a fleet device index.
+pub fn set_device_index(index: usize) {
+    DEVICE_INDEX.with(|d| d.set(Some(index)));
+}
+
+/// Prints an event with the device time (`t`, seconds since power-on) added, and in a fleet the
+/// device's index (`device`).
 pub fn emit_event(mut value: Value, now: Instant) {
     if let Value::Object(map) = &mut value {
+        if let Some(i) = DEVICE_INDEX.with(std::cell::Cell::get) {
+            map.insert("device".into(), json!(i));
+        }
         map.insert("t".into(), json!(now.as_nanos() as f64 / 1e9));
     }
     emit(&value);

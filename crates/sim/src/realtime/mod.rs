@@ -8,6 +8,7 @@
 
 mod clock;
 mod control_calls;
+pub mod fleet;
 mod serial;
 
 use crate::cli::RunArgs;
@@ -129,6 +130,18 @@ impl Runtime {
             return Err(rt.listen_failures.join("; "));
         }
         Ok(rt)
+    }
+
+    /// This device's entry of a fleet's ready line (its ready line without `event`); events
+    /// printed from now on are announced normally.
+    pub fn fleet_entry(&mut self, index: usize) -> serde_json::Value {
+        self.ready_announced = true;
+        let mut v = self.ready_line();
+        if let serde_json::Value::Object(map) = &mut v {
+            map.remove("event");
+            map.insert("index".into(), json!(index));
+        }
+        v
     }
 
     /// Prints the ready line: where the serial port and every service are.
