@@ -30,21 +30,49 @@ fn pyserial_rfc2217_client_sets_the_port_and_moves_data() {
         ),
     ]);
     serial_echo(sim.open_serial(BaudRate::B115200));
+    // The attached equipment's lines, as a test rig would set them.
+    sim.ctl_ok(&["signal", "dsr=low", "ri=high", "dcd=high"]);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/rfc2217_client.py");
-    let out = Command::new("/usr/bin/python3")
+    let mut child = Command::new("/usr/bin/python3")
         .arg(script)
         .arg(sim.ip.to_string())
         .arg(sim.data_port().to_string())
-        .output()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("run /usr/bin/python3 (scripts/setup installs python3-serial)");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).expect("read");
+    assert_eq!(line, "WAITING\n", "script stopped early");
+    // What the client did is visible through the control API...
+    let signals = sim.ctl_ok(&["signals"]);
+    assert_eq!(signals["outputs"]["rts"], false, "{signals}");
+    assert_eq!(signals["outputs"]["dtr"], true, "{signals}");
+    // ...and a change made there is pushed to the client.
+    sim.ctl_ok(&["signal", "cts=low", "dsr=high"]);
+    child
+        .stdin
+        .as_mut()
+        .expect("stdin")
+        .write_all(b"go\n")
+        .expect("write");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("read");
+    let out = child.wait_with_output().expect("wait");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "pyserial failed: {stderr}");
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json from the script");
+    let r: serde_json::Value = serde_json::from_str(&rest).expect("json from the script");
     assert_eq!(r["rejected"], serde_json::json!([]), "{r}");
     assert_eq!(r["echo_ok"], true, "{r}");
     assert_eq!(
         r["lines"],
-        serde_json::json!({"cts": true, "dsr": true, "ri": false, "cd": false})
+        serde_json::json!({"cts": true, "dsr": false, "ri": true, "cd": true})
+    );
+    assert_eq!(
+        r["lines_after"],
+        serde_json::json!({"cts": false, "dsr": true, "ri": true, "cd": true})
     );
     assert!(r["purge_s"].as_f64().unwrap_or(9.0) < 2.0, "{r}");
     assert_eq!(r["paced_len"], 960);

@@ -42,6 +42,7 @@ try:
     time.sleep(0.2)
     ser.dtr = True
     ser.rts = True
+    # The test set the attached equipment's lines through the control API before we connected.
     result["lines"] = {"cts": ser.cts, "dsr": ser.dsr, "ri": ser.ri, "cd": ser.cd}
     ser.send_break(0.05)
     t = time.time()
@@ -61,6 +62,15 @@ try:
     back = ser.read(960)
     result["paced_s"] = time.time() - t
     result["paced_len"] = len(back)
+    # Left low for the test to see through the control API.
+    ser.rts = False
+    time.sleep(0.2)
+    # A line change while connected is pushed to us (NOTIFY-MODEMSTATE).
+    sys.stdout.write("WAITING\n")
+    sys.stdout.flush()
+    sys.stdin.readline()
+    time.sleep(0.3)
+    result["lines_after"] = {"cts": ser.cts, "dsr": ser.dsr, "ri": ser.ri, "cd": ser.cd}
 finally:
     ser.close()
 result["rejected"] = [m for m in log if "reject" in m.lower()]
