@@ -22,6 +22,7 @@ fn the_expected_scenarios_are_shipped() {
     let names = shipped_files();
     for want in [
         "keepalive-partition.toml",
+        "modem-dial-hangup.toml",
         "noisy-line.toml",
         "one-hour-polling.toml",
         "power-cycle.toml",
@@ -91,6 +92,32 @@ fn keepalive_declares_the_peer_dead_30_s_after_an_idle_partition() {
         .map(|l| time_of(l) - partition)
         .collect();
     assert_eq!(probes, [15_000_000_000, 20_000_000_000, 25_000_000_000]);
+}
+
+#[test]
+fn modem_dial_and_hang_up_is_deterministic_and_keeps_the_escape_off_the_wire() {
+    let s = shipped("modem-dial-hangup.toml");
+    let a = run_traced(&s, Some(5));
+    let b = run_traced(&s, Some(5));
+    assert!(a.traces.json == b.traces.json, "JSON traces differ");
+    assert!(a.traces.pcap == b.traces.pcap, "pcap traces differ");
+    let lines = json_lines(&a);
+    // The device dialled the host twice, and both sessions closed: by ATH, then by the host.
+    let dials = lines
+        .iter()
+        .filter(|l| l.contains(r#""action":"connect""#) && l.contains("127.0.0.50:9000"))
+        .count();
+    assert_eq!(dials, 2);
+    let closes: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains(r#""event":"session_closed""#))
+        .collect();
+    assert_eq!(closes.len(), 2, "{closes:?}");
+    assert!(closes[1].contains("peer_closed"), "{}", closes[1]);
+    // The escape's pluses never reached the host.
+    assert!(!lines
+        .iter()
+        .any(|l| l.contains(r#""ev":"peer_receive""#) && l.contains('+')));
 }
 
 #[test]
