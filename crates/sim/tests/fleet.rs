@@ -14,8 +14,21 @@ fn a_fleet_of_20_devices_moves_data_through_each_one() {
     let dir = temp_dir("fleet");
     let base = format!("127.{}.200.0", 100 + std::process::id() % 100);
     let mut child = Command::new(binary())
-        .args(["fleet", "--count", "20", "--ip-base", &base, "--log", "warn"])
-        .args(["--set", "sim.free_ports=true", "--set", "port1.serial.baud=115200"])
+        .args([
+            "fleet",
+            "--count",
+            "20",
+            "--ip-base",
+            &base,
+            "--log",
+            "warn",
+        ])
+        .args([
+            "--set",
+            "sim.free_ports=true",
+            "--set",
+            "port1.serial.baud=115200",
+        ])
         .args(["--device", "7:port1.serial.baud=9600"])
         .arg("--pty-dir")
         .arg(dir.join("ptys"))
@@ -38,15 +51,25 @@ fn a_fleet_of_20_devices_moves_data_through_each_one() {
         let port = d["ports"]["data"].as_u64().expect("data port") as u16;
         let link = dir.join("ptys").join(format!("ttyS{i}"));
         assert_eq!(d["link"].as_str(), link.to_str());
-        let baud = if i == 7 { BaudRate::B9600 } else { BaudRate::B115200 };
+        let baud = if i == 7 {
+            BaudRate::B9600
+        } else {
+            BaudRate::B115200
+        };
         let mut serial = open_raw(&link, baud);
         let mut net = TcpStream::connect((ip.as_str(), port)).expect("connect");
         let msg = format!("device {i} to network");
         serial.write_all(msg.as_bytes()).expect("write");
-        assert_eq!(read_for(&mut net, msg.len(), Duration::from_secs(10)), msg.as_bytes());
+        assert_eq!(
+            read_for(&mut net, msg.len(), Duration::from_secs(10)),
+            msg.as_bytes()
+        );
         let back = format!("network to device {i}");
         net.write_all(back.as_bytes()).expect("write");
-        assert_eq!(read_for(&mut serial, back.len(), Duration::from_secs(10)), back.as_bytes());
+        assert_eq!(
+            read_for(&mut serial, back.len(), Duration::from_secs(10)),
+            back.as_bytes()
+        );
     }
     // Events carry the device they come from.
     let event: serde_json::Value =
