@@ -17,6 +17,8 @@ Examples:
       Run a program as the device attached to the serial port (its stdio is the PTY).
   m2285-sim fleet --count 200 --config sim-configs/tcp-server-921600.toml --pty-dir /tmp/plant
       200 devices in one process: 127.50.0.1 ... with links /tmp/plant/ttyS0 ...
+  m2285-sim run scenarios/keepalive-partition.toml --seed 7 --trace run.jsonl
+      Run a scenario in virtual time (an hour of device time takes seconds).
   m2285-sim check-config my.toml
       Validate a configuration and print every mistake.
   m2285-sim ctl --addr 127.0.0.1:8285 status
@@ -58,6 +60,10 @@ pub enum Command {
     /// Run N independent devices in one process, each with its own loopback address, PTY link,
     /// configuration and state directory; one ready line lists them all.
     Fleet(FleetArgs),
+    /// Run scenario files in virtual time (docs/scenarios.md): exit 0 when all pass, 1 when an
+    /// expectation fails (printed with its virtual time and the events before it), 2 when a
+    /// file has mistakes (each with its line).
+    Run(crate::scenario_cmd::ScenarioArgs),
 }
 
 /// Options of `m2285-sim fleet`.

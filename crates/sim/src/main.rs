@@ -4,6 +4,7 @@ mod cli;
 mod control;
 mod output;
 mod realtime;
+mod scenario_cmd;
 mod state_dir;
 mod tls_files;
 
@@ -17,6 +18,7 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::CheckConfig { file }) => check_config(&file),
         Some(Command::Ctl(args)) => control::client::run(args),
+        Some(Command::Run(args)) => scenario_cmd::run(args),
         Some(Command::Fleet(args)) => {
             init_logging(args.log.as_deref());
             match realtime::fleet::run(&args) {

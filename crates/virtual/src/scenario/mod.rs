@@ -5,6 +5,7 @@
 //! mistake with its line number; [`run`] plays the steps and reports the first expectation
 //! that failed, when, and the trace events leading up to it.
 
+pub mod command;
 mod describe;
 pub mod parse;
 pub mod run;

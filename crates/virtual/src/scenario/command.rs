@@ -1,0 +1,128 @@
+//! The command line of scenario runs, shared by `m2285-sim run` and `m2285-scenario`: check and
+//! run files, print each report, write the traces, and say how it went as an exit status.
+//!
+//! Exit status: 0 every scenario passed (or, with `check`, is well formed), 1 a scenario
+//! failed, 2 a file has mistakes (each printed with its line) or a trace could not be written.
+//! The wall-clock time printed is measured here, outside the simulation, which never reads a
+//! clock.
+
+use super::{parse_file, run, RunOptions};
+use crate::trace::TraceOptions;
+use std::path::PathBuf;
+
+/// Exit status: every scenario passed.
+pub const PASSED: u8 = 0;
+/// Exit status: an expectation failed.
+pub const FAILED: u8 = 1;
+/// Exit status: a file has mistakes, the command line is wrong, or a trace was not written.
+pub const MISTAKES: u8 = 2;
+
+/// What to run and what to write.
+#[derive(Clone, Debug, Default)]
+pub struct Command {
+    /// Overrides every scenario's own seed.
+    pub seed: Option<u64>,
+    /// Where the JSON-lines trace goes.
+    pub trace: Option<PathBuf>,
+    /// Where the VCD of the serial lines goes.
+    pub vcd: Option<PathBuf>,
+    /// Where the pcap of the network goes.
+    pub pcap: Option<PathBuf>,
+    /// Only check the files.
+    pub check: bool,
+    /// The scenario files, run in order.
+    pub files: Vec<PathBuf>,
+}
+
+impl Command {
+    /// Refuses combinations that cannot work: no file, or traces for several files.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.files.is_empty() {
+            return Err("no scenario file given".into());
+        }
+        let traced = self.trace.is_some() || self.vcd.is_some() || self.pcap.is_some();
+        if self.files.len() > 1 && traced {
+            return Err("--trace, --vcd and --pcap take one scenario at a time".into());
+        }
+        Ok(())
+    }
+
+    /// Checks or runs every file, printing reports on stdout and mistakes on stderr (prefixed
+    /// with `program`); returns the exit status.
+    pub fn execute(&self, program: &str) -> u8 {
+        if let Err(e) = self.validate() {
+            eprintln!("{program}: {e}");
+            return MISTAKES;
+        }
+        let mut status = PASSED;
+        for file in &self.files {
+            let s = match parse_file(file) {
+                Ok(s) => s,
+                Err(errors) => {
+                    eprintln!("{errors}");
+                    status = MISTAKES;
+                    continue;
+                }
+            };
+            if self.check {
+                println!("OK {} ({} steps)", file.display(), s.steps.len());
+                continue;
+            }
+            let options = RunOptions {
+                seed: self.seed,
+                trace: TraceOptions {
+                    json: self.trace.is_some(),
+                    vcd: self.vcd.is_some(),
+                    pcap: self.pcap.is_some(),
+                },
+            };
+            let started = std::time::Instant::now();
+            let report = run(&s, &options);
+            let wall = started.elapsed();
+            print!("{report}");
+            let device_s = report.end.as_nanos() as f64 / 1e9;
+            println!(
+                "\n  wall time {:.3} s for {device_s:.1} s of device time ({:.0}x real time)",
+                wall.as_secs_f64(),
+                device_s / wall.as_secs_f64().max(1e-9)
+            );
+            let traces = report.traces.clone();
+            for (path, bytes) in [
+                (&self.trace, traces.json),
+                (&self.vcd, traces.vcd),
+                (&self.pcap, traces.pcap),
+            ] {
+                if let (Some(p), Some(b)) = (path, bytes) {
+                    if let Err(e) = std::fs::write(p, b) {
+                        eprintln!("{program}: cannot write {}: {e}", p.display());
+                        status = MISTAKES;
+                    }
+                }
+            }
+            if !report.passed() && status == PASSED {
+                status = FAILED;
+            }
+        }
+        status
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traces_take_one_file_and_some_file_is_needed() {
+        assert!(Command::default().validate().is_err());
+        let two = Command {
+            files: vec!["a.toml".into(), "b.toml".into()],
+            ..Command::default()
+        };
+        assert!(two.validate().is_ok());
+        let traced = Command {
+            trace: Some("t.jsonl".into()),
+            ..two
+        };
+        assert!(traced.validate().is_err());
+    }
+}
