@@ -2,88 +2,15 @@
 
 mod common;
 
+use common::openssl::make_cert;
 use common::*;
 use nix::sys::termios::BaudRate;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const CONFIGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sim-configs");
-
-fn openssl(args: &[&str], dir: &Path) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A CA and a client certificate it signed, in `dir` (`<name>-ca.pem`, `<name>.pem`, `<name>.key`).
-fn make_client_cert(dir: &Path, name: &str) {
-    let ca_key = format!("{name}-ca.key");
-    let ca = format!("{name}-ca.pem");
-    openssl(
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            &ca_key,
-            "-out",
-            &ca,
-            "-days",
-            "30",
-            "-subj",
-            &format!("/CN={name} CA"),
-        ],
-        dir,
-    );
-    openssl(
-        &[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.csr"),
-            "-subj",
-            &format!("/CN={name} client"),
-        ],
-        dir,
-    );
-    openssl(
-        &[
-            "x509",
-            "-req",
-            "-in",
-            &format!("{name}.csr"),
-            "-CA",
-            &ca,
-            "-CAkey",
-            &ca_key,
-            "-CAcreateserial",
-            "-out",
-            &format!("{name}.pem"),
-            "-days",
-            "30",
-        ],
-        dir,
-    );
-}
 
 /// The device certificate, as a client would fetch it.
 fn device_cert(sim: &Sim) -> PathBuf {
@@ -177,8 +104,8 @@ fn s_client_moves_one_mib_each_way_through_the_serial_port() {
 #[test]
 fn client_authentication_refuses_missing_and_foreign_certificates() {
     let certs = temp_dir("certs");
-    make_client_cert(&certs, "good");
-    make_client_cert(&certs, "rogue");
+    make_cert(&certs, "good", "/CN=good client");
+    make_cert(&certs, "rogue", "/CN=rogue client");
     let ca = certs.join("good-ca.pem");
     let mut sim = Sim::start(&[
         "--config",

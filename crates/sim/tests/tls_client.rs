@@ -2,84 +2,13 @@
 
 mod common;
 
+use common::openssl::make_cert;
 use common::*;
 use nix::sys::termios::BaudRate;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-
-fn openssl(args: &[&str], dir: &Path) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// `<name>-ca.pem` and a server certificate `<name>.pem`/`<name>.key` for CN=127.0.0.1 signed by it.
-fn make_server_cert(dir: &Path, name: &str) {
-    openssl(
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            &format!("{name}-ca.key"),
-            "-out",
-            &format!("{name}-ca.pem"),
-            "-days",
-            "30",
-            "-subj",
-            &format!("/CN={name} CA"),
-        ],
-        dir,
-    );
-    openssl(
-        &[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.csr"),
-            "-subj",
-            "/CN=127.0.0.1",
-        ],
-        dir,
-    );
-    openssl(
-        &[
-            "x509",
-            "-req",
-            "-in",
-            &format!("{name}.csr"),
-            "-CA",
-            &format!("{name}-ca.pem"),
-            "-CAkey",
-            &format!("{name}-ca.key"),
-            "-CAcreateserial",
-            "-out",
-            &format!("{name}.pem"),
-            "-days",
-            "30",
-        ],
-        dir,
-    );
-}
 
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -133,7 +62,7 @@ fn device(ca: &Path, port: u16) -> Sim {
 #[test]
 fn the_device_verifies_the_server_and_moves_data_both_ways() {
     let dir = temp_dir("tlsclient");
-    make_server_cert(&dir, "good");
+    make_cert(&dir, "good", "/CN=127.0.0.1");
     let port = free_port();
     let mut server = s_server(&dir, "good", port);
     let mut sim = device(&dir.join("good-ca.pem"), port);
@@ -165,8 +94,8 @@ fn the_device_verifies_the_server_and_moves_data_both_ways() {
 #[test]
 fn a_server_certificate_from_an_unknown_ca_is_refused() {
     let dir = temp_dir("tlsbad");
-    make_server_cert(&dir, "good");
-    make_server_cert(&dir, "rogue");
+    make_cert(&dir, "good", "/CN=127.0.0.1");
+    make_cert(&dir, "rogue", "/CN=127.0.0.1");
     let port = free_port();
     let mut server = s_server(&dir, "rogue", port);
     let mut sim = device(&dir.join("good-ca.pem"), port);

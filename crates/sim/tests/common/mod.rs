@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod ctl;
+pub mod openssl;
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::termios::{self, BaudRate, SetArg};

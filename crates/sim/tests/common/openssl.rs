@@ -1,0 +1,72 @@
+//! Certificates for tests that use openssl as the real TLS peer.
+
+use std::path::Path;
+use std::process::Command;
+
+/// Runs `openssl ARGS` in `dir` and fails the test with its stderr if it fails.
+pub fn openssl(args: &[&str], dir: &Path) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A P-256 CA (`<name>-ca.pem`, `<name>-ca.key`) and a certificate it signed for `subject`
+/// (`<name>.pem`, `<name>.key`), all in `dir`.
+pub fn make_cert(dir: &Path, name: &str, subject: &str) {
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let (ca, ca_key) = (format!("{name}-ca.pem"), format!("{name}-ca.key"));
+    let (cert, key, csr) = (
+        format!("{name}.pem"),
+        format!("{name}.key"),
+        format!("{name}.csr"),
+    );
+    let ca_subject = format!("/CN={name} CA");
+    let mut args = vec!["req", "-x509"];
+    args.extend(ec);
+    args.extend([
+        "-keyout",
+        &ca_key,
+        "-out",
+        &ca,
+        "-days",
+        "30",
+        "-subj",
+        &ca_subject,
+    ]);
+    openssl(&args, dir);
+    let mut args = vec!["req"];
+    args.extend(ec);
+    args.extend(["-keyout", &key, "-out", &csr, "-subj", subject]);
+    openssl(&args, dir);
+    openssl(
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &ca,
+            "-CAkey",
+            &ca_key,
+            "-CAcreateserial",
+            "-out",
+            &cert,
+            "-days",
+            "30",
+        ],
+        dir,
+    );
+}
