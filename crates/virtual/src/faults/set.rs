@@ -105,6 +105,21 @@ impl FaultSet {
             .collect()
     }
 
+    /// How many instances were added, finished ones included; their indexes are `0..len()`.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// True when no fault was ever added.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Instance `index`, mutable (for a runtime that rolls its dice outside [`FaultSet`]).
+    pub fn get_mut(&mut self, index: usize) -> Option<&mut Instance> {
+        self.list.get_mut(index)
+    }
+
     /// Instance `index`.
     pub fn get(&self, index: usize) -> Option<&Instance> {
         self.list.get(index)

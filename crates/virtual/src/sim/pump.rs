@@ -8,9 +8,9 @@ use crate::faults::serial::{self as serial_faults, LineSetup};
 use crate::faults::Direction;
 use crate::network::Ctx;
 use crate::trace::vcd::Signal;
-use crate::trace::{Bytes, TraceEvent};
+use crate::trace::{records, Bytes, TraceEvent};
 use m2285_core::io::{Action, DeviceEvent};
-use m2285_core::{Event, LineEvent, NetEvent};
+use m2285_core::{Event, LineEvent};
 use m2285_uart::SerialParams;
 use std::time::Duration;
 
@@ -30,7 +30,7 @@ impl Simulation {
                 continue;
             }
             if let Some(event) = self.net.to_device.pop_front() {
-                self.trace.record(self.now, net_event_record(&event));
+                self.trace.record(self.now, records::net_event(&event));
                 if let Some(d) = &mut self.device {
                     d.handle(Event::Net(event), self.now);
                 }
@@ -116,16 +116,7 @@ impl Simulation {
             Action::SerialTx(bytes) => self.serial_out(bytes),
             Action::Notify(event) => self.device_notify(event),
             other => {
-                let (kind, conn, detail, data) = action_record(&other);
-                self.trace.record(
-                    self.now,
-                    TraceEvent::Action {
-                        action: kind,
-                        conn,
-                        detail,
-                        data,
-                    },
-                );
+                self.trace.record(self.now, records::action(&other));
                 let mut ctx = Ctx {
                     now: self.now,
                     faults: &mut self.faults,
@@ -215,90 +206,5 @@ pub(crate) fn reason_text(v: &serde_json::Value) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         other => other.to_string(),
-    }
-}
-
-type ActionFields = (&'static str, Option<u64>, Option<String>, Option<Bytes>);
-
-fn action_record(action: &Action) -> ActionFields {
-    match action {
-        Action::Listen {
-            listener,
-            transport,
-            port,
-        } => (
-            "listen",
-            None,
-            Some(format!("{} {transport:?} port {port}", listener.service_name()).to_lowercase()),
-            None,
-        ),
-        Action::Unlisten { listener } => {
-            ("unlisten", None, Some(listener.service_name().into()), None)
-        }
-        Action::Connect { conn, host, port } => (
-            "connect",
-            Some(conn.0),
-            Some(format!("{host}:{port}")),
-            None,
-        ),
-        Action::Send { conn, data } => ("send", Some(conn.0), None, Some(Bytes(data.clone()))),
-        Action::Close { conn } => ("close", Some(conn.0), None, None),
-        Action::SetKeepalive { conn, params } => (
-            "set_keepalive",
-            Some(conn.0),
-            Some(format!(
-                "time {} s, interval {} s, probes {}",
-                params.time_s, params.interval_s, params.probes
-            )),
-            None,
-        ),
-        Action::SendTo {
-            host, port, data, ..
-        } => (
-            "send_to",
-            None,
-            Some(format!("{host}:{port}")),
-            Some(Bytes(data.clone())),
-        ),
-        other => ("other", None, Some(format!("{other:?}")), None),
-    }
-}
-
-fn net_event_record(event: &NetEvent) -> TraceEvent {
-    let (kind, conn, detail, data): ActionFields = match event {
-        NetEvent::Listening { listener, port } => (
-            "listening",
-            None,
-            Some(format!("{} port {port}", listener.service_name())),
-            None,
-        ),
-        NetEvent::ListenFailed { listener, reason } => (
-            "listen_failed",
-            None,
-            Some(format!("{}: {reason}", listener.service_name())),
-            None,
-        ),
-        NetEvent::Accepted { conn, peer, .. } => {
-            ("accepted", Some(conn.0), Some(peer.to_string()), None)
-        }
-        NetEvent::Connected { conn, peer } => {
-            ("connected", Some(conn.0), Some(peer.to_string()), None)
-        }
-        NetEvent::ConnectFailed { conn, reason } => {
-            ("connect_failed", Some(conn.0), Some(reason.clone()), None)
-        }
-        NetEvent::Received { conn, data } => {
-            ("received", Some(conn.0), None, Some(Bytes(data.clone())))
-        }
-        NetEvent::PeerClosed { conn } => ("peer_closed", Some(conn.0), None, None),
-        NetEvent::Failed { conn, reason } => ("failed", Some(conn.0), Some(reason.clone()), None),
-        #[allow(unreachable_patterns)]
-        other => ("other", None, Some(format!("{other:?}")), None),
-    };
-    TraceEvent::NetEvent {
-        kind,
-        conn,
-        detail,
-        data,
     }
 }

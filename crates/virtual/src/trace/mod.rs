@@ -9,6 +9,7 @@
 
 pub mod json;
 pub mod pcap;
+pub mod records;
 pub mod vcd;
 
 use crate::units;
