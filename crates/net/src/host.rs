@@ -217,6 +217,21 @@ impl HostNet {
         std::mem::take(&mut self.notices)
     }
 
+    /// Resets connection `conn` at once (SO_LINGER 0, so the peer gets RST rather than FIN) and
+    /// forgets it; unsent bytes are discarded and no event follows. For a runtime that has
+    /// already told the device the connection died (e.g. a keep-alive timeout it emulates).
+    pub fn abort(&mut self, registry: &Registry, conn: ConnId) {
+        if let Some((c, _)) = self.conns.get(&conn) {
+            let _ = socket2::SockRef::from(&c.stream).set_linger(Some(std::time::Duration::ZERO));
+        }
+        self.drop_conn(registry, conn);
+    }
+
+    /// True when `conn` is one of this layer's open connections.
+    pub fn has_conn(&self, conn: ConnId) -> bool {
+        self.conns.contains_key(&conn)
+    }
+
     /// Drops every socket (shutdown).
     pub fn close_all(&mut self, registry: &Registry) {
         for (_, (mut c, _)) in std::mem::take(&mut self.conns) {
