@@ -139,9 +139,14 @@ pub struct RunArgs {
     /// device attached to the serial port. Its exit is reported and does not stop the simulator.
     #[arg(long, value_name = "CMD")]
     pub attach: Option<String>,
-    /// Seed for the device's randomness (TLS); default: a fresh one each run.
+    /// Seed for the device's randomness (TLS) and the dice of injected faults; default: a
+    /// fresh one each run.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// Write every event at the device's boundaries (serial and network data, device events,
+    /// faults) to FILE as JSON lines stamped with device time (docs/traces.md).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
 }
 
 fn parse_loopback(s: &str) -> Result<IpAddr, String> {

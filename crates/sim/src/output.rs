@@ -41,6 +41,7 @@ pub fn set_device_index(index: usize) {
 /// Prints an event with the device time (`t`, seconds since power-on) added, and in a fleet the
 /// device's index (`device`).
 pub fn emit_event(mut value: Value, now: Instant) {
+    crate::realtime::trace::tap(&value, now);
     if let Value::Object(map) = &mut value {
         if let Some(i) = DEVICE_INDEX.with(std::cell::Cell::get) {
             map.insert("device".into(), json!(i));

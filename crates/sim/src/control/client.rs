@@ -47,6 +47,34 @@ pub enum CtlCommand {
     },
     /// Print the event stream (JSON lines) until interrupted.
     Events,
+    /// Faults at the device's boundaries, with the names of scenario files (docs/scenarios.md):
+    /// `ctl fault add serial.bit_errors ber=0.01`, `ctl fault list`, `ctl fault clear [ID]`.
+    Fault {
+        /// add, list or clear.
+        #[command(subcommand)]
+        op: FaultOp,
+    },
+}
+
+/// `ctl fault` operations.
+#[derive(Debug, Subcommand)]
+pub enum FaultOp {
+    /// Start a fault, e.g. `ctl fault add net.partition id=cut duration=10s`.
+    Add {
+        /// The fault's name: serial.bit_errors, serial.drop, serial.framing_errors,
+        /// serial.parity_errors, net.latency, net.partition, net.reset.
+        name: String,
+        /// Its parameters, KEY=VALUE (e.g. ber=1e-3 direction=to_device start=2s duration=5s).
+        #[arg(value_name = "KEY=VALUE")]
+        params: Vec<String>,
+    },
+    /// The faults not yet ended, with what each did so far.
+    List,
+    /// End the faults with this id, or all of them.
+    Clear {
+        /// The id given with `id=` (default: the fault's name).
+        id: Option<String>,
+    },
 }
 
 /// `ctl config` operations.
@@ -102,6 +130,23 @@ pub fn run(args: CtlArgs) -> ExitCode {
             Err(e) => Err(Failure::Usage(e)),
         },
         CtlCommand::Events => events(&format!("{base}/events")),
+        CtlCommand::Fault {
+            op: FaultOp::Add { name, params },
+        } => match pairs(&params) {
+            Ok(map) => call(
+                "POST",
+                &format!("{base}/faults"),
+                Some(json!({ "name": name, "params": map })),
+            ),
+            Err(e) => Err(Failure::Usage(e)),
+        },
+        CtlCommand::Fault { op: FaultOp::List } => call("GET", &format!("{base}/faults"), None),
+        CtlCommand::Fault {
+            op: FaultOp::Clear { id },
+        } => {
+            let path = id.map_or_else(String::new, |id| format!("/{id}"));
+            call("DELETE", &format!("{base}/faults{path}"), None)
+        }
     };
     match result {
         Ok(body) => {
@@ -155,6 +200,7 @@ fn call(method: &str, url: &str, body: Option<Value>) -> Result<Value, Failure> 
         match method {
             "POST" => minreq::Method::Post,
             "PUT" => minreq::Method::Put,
+            "DELETE" => minreq::Method::Delete,
             _ => minreq::Method::Get,
         },
         url,

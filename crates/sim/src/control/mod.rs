@@ -9,6 +9,7 @@
 //! the simulator prints on stdout.
 
 pub mod client;
+mod faults;
 mod routes;
 
 use crossbeam_channel::{Receiver, Sender};
@@ -43,6 +44,17 @@ pub enum Call {
     ConfigGet(Option<String>),
     /// Change keys (`key`, raw value) in order, all or nothing.
     ConfigSet(Vec<(String, String)>),
+    /// Start a fault: its name and raw parameters, checked already (docs/control-api.md).
+    FaultAdd {
+        /// The fault's name, e.g. `serial.bit_errors`.
+        name: String,
+        /// Its `key=value` parameters, as given.
+        params: Vec<(String, String)>,
+    },
+    /// The faults not yet ended.
+    FaultList,
+    /// End the faults with this id, or every fault.
+    FaultClear(Option<String>),
 }
 
 /// A call with the channel its answer goes back on.

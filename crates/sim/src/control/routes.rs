@@ -6,7 +6,7 @@ use m2285_core::lines::InputLine;
 use serde_json::{json, Value};
 
 /// The endpoints, for 404 messages and `GET /`.
-pub const ENDPOINTS: &str = "GET /status, GET /signals, POST /signals, POST /break, GET /config, GET /config/KEY, PUT /config/KEY, POST /config, GET /events";
+pub const ENDPOINTS: &str = "GET /status, GET /signals, POST /signals, POST /break, GET /config, GET /config/KEY, PUT /config/KEY, POST /config, GET /events, GET /faults, POST /faults, DELETE /faults, DELETE /faults/ID";
 
 /// Longest break the API sends (a minute; longer is surely a mistake).
 const MAX_BREAK_MS: u64 = 60_000;
@@ -36,6 +36,9 @@ pub fn route(method: &str, path: &str, body: &[u8]) -> Result<Call, Reply> {
             };
             Ok(Call::ConfigSet(vec![(key, raw(value)?)]))
         }
+        (_, p) if p == "/faults" || p.starts_with("/faults/") => {
+            super::faults::route(method, p, body)
+        }
         ("GET", "" | "/") => Err(Reply::ok(json!({ "endpoints": ENDPOINTS }))),
         (_, "/status" | "/signals" | "/break" | "/config" | "/events") => Err(Reply::error(
             405,
@@ -48,7 +51,7 @@ pub fn route(method: &str, path: &str, body: &[u8]) -> Result<Call, Reply> {
     }
 }
 
-fn json_body(body: &[u8]) -> Result<Value, Reply> {
+pub(super) fn json_body(body: &[u8]) -> Result<Value, Reply> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Default::default()));
     }
@@ -177,7 +180,7 @@ fn config_set(body: &Value) -> Result<Call, Reply> {
 }
 
 /// A JSON value as the raw text `--set` would take.
-fn raw(v: &Value) -> Result<String, Reply> {
+pub(super) fn raw(v: &Value) -> Result<String, Reply> {
     match v {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(n.to_string()),

@@ -40,6 +40,9 @@ impl Runtime {
                 ),
             },
             Call::ConfigSet(pairs) => self.config_set(pairs, now),
+            call @ (Call::FaultAdd { .. } | Call::FaultList | Call::FaultClear(_)) => {
+                self.fault_call(call, now)
+            }
         };
         let _ = req.reply.send(reply);
     }

@@ -8,8 +8,11 @@
 
 mod clock;
 mod control_calls;
+mod fault_calls;
+pub mod faults;
 pub mod fleet;
 mod serial;
+pub mod trace;
 
 use crate::cli::RunArgs;
 use crate::output;
@@ -43,7 +46,7 @@ pub struct Runtime {
     poll: Poll,
     clock: WallClock,
     device: Device,
-    net: HostNet,
+    net: faults::FaultyNet,
     serial: SerialEndpoint,
     tokens: TokenSpace,
     wake_rx: Receiver<Wakeup>,
@@ -90,7 +93,14 @@ impl Runtime {
         {
             device.install_tls(material);
         }
-        let net = HostNet::new(args.ip, config.sim.free_ports, tokens);
+        let tracer = trace::Tracer::open(args.trace.as_deref())?;
+        tracer.tap_this_thread();
+        let boundary = faults::Boundary::new(seed, tracer, clock);
+        let net = faults::FaultyNet::new(
+            HostNet::new(args.ip, config.sim.free_ports, tokens),
+            poll.registry().try_clone().map_err(|e| e.to_string())?,
+            boundary.clone(),
+        );
         let (control_tx, control_rx) = crossbeam_channel::unbounded();
         let control_port = if config.sim.free_ports {
             0
@@ -111,7 +121,7 @@ impl Runtime {
             clock,
             device,
             net,
-            serial: SerialEndpoint::new(pty),
+            serial: SerialEndpoint::new(faults::FaultyPty::new(pty, boundary)),
             tokens,
             wake_rx,
             wake_tx,
@@ -209,6 +219,9 @@ impl Runtime {
     fn timeout(&self) -> Duration {
         let mut deadline = self.serial.next_watch();
         if let Some(d) = self.device.next_deadline() {
+            deadline = deadline.min(d);
+        }
+        if let Some(d) = self.net.next_deadline() {
             deadline = deadline.min(d);
         }
         if self.serial.throttled() || self.net.has_throttled() {

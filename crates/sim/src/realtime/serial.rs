@@ -1,8 +1,9 @@
 //! The serial side in real time: the PTY, what the program writes, and what reaches it.
 
+use super::faults::FaultyPty;
 use m2285_core::{Device, Event, LineEvent};
 use m2285_time::Instant;
-use m2285_uart::pty::{HostPty, PtyRead};
+use m2285_uart::pty::PtyRead;
 use std::time::Duration;
 
 /// How often the runtime looks at the PTY for a program opening or closing it and for the baud
@@ -15,8 +16,8 @@ const MAX_PENDING: usize = 256 * 1024;
 
 /// The PTY end of the serial line.
 pub struct SerialEndpoint {
-    /// The PTY.
-    pub pty: HostPty,
+    /// The PTY, with the serial faults and trace around its data path.
+    pub pty: FaultyPty,
     pending: Vec<u8>,
     throttled: bool,
     next_watch: Instant,
@@ -24,7 +25,7 @@ pub struct SerialEndpoint {
 
 impl SerialEndpoint {
     /// Wraps an open PTY.
-    pub fn new(pty: HostPty) -> Self {
+    pub fn new(pty: FaultyPty) -> Self {
         SerialEndpoint {
             pty,
             pending: Vec::new(),
@@ -80,6 +81,7 @@ impl SerialEndpoint {
             return;
         }
         self.set_attached(device, true, now);
+        let bytes = &self.pty.cross_to_program(bytes);
         let room = MAX_PENDING.saturating_sub(self.pending.len());
         let keep = bytes.len().min(room);
         self.pending.extend_from_slice(&bytes[..keep]);

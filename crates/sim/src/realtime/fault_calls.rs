@@ -1,0 +1,66 @@
+//! The loop's side of the control API's fault calls: add, list and clear faults at the
+//! boundaries (docs/control-api.md).
+
+use super::{faults, Runtime};
+use crate::control::{Call, Reply};
+use m2285_time::Instant;
+use serde_json::{json, Value};
+
+impl Runtime {
+    /// Answers `Call::FaultAdd`, `Call::FaultList` and `Call::FaultClear`.
+    pub(super) fn fault_call(&mut self, call: Call, now: Instant) -> Reply {
+        let boundary = self.net.boundary().clone();
+        match call {
+            Call::FaultAdd { name, params } => match faults::parse(&name, &params) {
+                Ok(spec) => {
+                    let mut f = boundary.faults();
+                    let index = f.add(spec, params, now);
+                    let changes = f.update(now);
+                    let added = f.describe(index, now);
+                    drop(f);
+                    boundary.trace_changes(now, changes);
+                    crate::output::emit_event(
+                        json!({"event": "fault_added", "id": added["id"], "name": added["name"], "state": added["state"]}),
+                        now,
+                    );
+                    Reply {
+                        status: 201,
+                        body: json!({ "added": added }),
+                    }
+                }
+                Err(message) => Reply::error(400, message),
+            },
+            Call::FaultList => Reply::ok(boundary.faults().list(now)),
+            Call::FaultClear(id) => {
+                let mut f = boundary.faults();
+                let (indexes, changes) = f.clear(id.as_deref());
+                if indexes.is_empty() {
+                    if let Some(id) = id {
+                        let ids: Vec<Value> = f.list(now)["faults"]
+                            .as_array()
+                            .map(|l| l.iter().map(|x| x["id"].clone()).collect())
+                            .unwrap_or_default();
+                        return Reply::error(
+                            404,
+                            format!(
+                                "no fault with id '{id}'; the faults now are {}",
+                                Value::Array(ids)
+                            ),
+                        );
+                    }
+                }
+                let cleared: Vec<Value> = indexes.iter().map(|&n| f.describe(n, now)).collect();
+                drop(f);
+                boundary.trace_changes(now, changes);
+                for c in &cleared {
+                    crate::output::emit_event(
+                        json!({"event": "fault_cleared", "id": c["id"], "name": c["name"]}),
+                        now,
+                    );
+                }
+                Reply::ok(json!({ "cleared": cleared }))
+            }
+            _ => Reply::error(500, "not a fault call"),
+        }
+    }
+}

@@ -1,0 +1,628 @@
+//! Network faults at the host sockets: [`FaultyNet`] wraps [`HostNet`] with the same methods, so
+//! the loop drives it as before, and holds, delays, drops or ends traffic on the way.
+//!
+//! * `net.latency` holds each event for the device and each instruction for the host for
+//!   `delay` plus uniform jitter, first in first out per connection (TCP keeps order).
+//! * `net.partition` holds everything on the connections it covers (per `direction` and
+//!   `peer`): bytes, closes and new connections, which the host socket already accepted or the
+//!   device asked for; UDP datagrams are lost. When it ends what was held goes on, as TCP's
+//!   retransmissions would deliver it. The runtime itself declares a partitioned session dead
+//!   when TCP would (`keepalive`): it gives the device `Failed { reason: "keep-alive timeout" }`
+//!   and keeps the host socket silent until the partition ends, then resets it, so the peer
+//!   learns it from its next packet as with a real cable.
+//! * `net.reset` resets the covered connections once: RST to the peer, `Failed` to the device.
+//!
+//! A fault's `peer` names the remote end: an address (`127.0.0.5`) or `address:port`, or the
+//! `host:port` the device dialled.
+
+use super::keepalive::{self, KEEPALIVE_TIMEOUT, RETRANSMISSION_TIMEOUT};
+use super::{Boundary, Faults};
+use m2285_core::io::{Action, ConnId, KeepaliveParams, NetEvent};
+use m2285_net::{HostNet, HostNotice};
+use m2285_time::Instant;
+use m2285_virtual::faults::{Direction, FaultKind};
+use m2285_virtual::trace::{records, TraceEvent};
+use mio::{Registry, Token};
+use std::collections::{BTreeMap, VecDeque};
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::time::Duration;
+
+/// Bytes held for one connection during a partition beyond which the device's further sends
+/// are dropped (like a full socket buffer whose writer does not wait; see `m2285_net::conn`).
+const MAX_HELD_OUT: usize = 1 << 20;
+
+/// One connection as the middleware sees it.
+#[derive(Debug)]
+struct Track {
+    addr: Option<SocketAddr>,
+    target: Option<String>,
+    keepalive: Option<KeepaliveParams>,
+    last_heard: Instant,
+    cut_since: Option<Instant>,
+    /// The partition instance cutting it, for its counters.
+    cut_by: Option<usize>,
+    unacked_since: Option<Instant>,
+    deadline: Option<(Instant, &'static str)>,
+    dead: bool,
+    closed_by_device: bool,
+    inbound: VecDeque<(Instant, NetEvent)>,
+    outbound: VecDeque<(Instant, Action)>,
+    held_in: usize,
+    held_out: usize,
+}
+
+impl Track {
+    fn new(now: Instant) -> Self {
+        Track {
+            addr: None,
+            target: None,
+            keepalive: None,
+            last_heard: now,
+            cut_since: None,
+            cut_by: None,
+            unacked_since: None,
+            deadline: None,
+            dead: false,
+            closed_by_device: false,
+            inbound: VecDeque::new(),
+            outbound: VecDeque::new(),
+            held_in: 0,
+            held_out: 0,
+        }
+    }
+
+    /// True when a fault's `peer` names this connection's remote end.
+    fn matches(&self, peer: &str) -> bool {
+        self.addr
+            .is_some_and(|a| peer == a.ip().to_string() || peer == a.to_string())
+            || self.target.as_deref().is_some_and(|t| {
+                peer == t || t.rsplit_once(':').is_some_and(|(host, _)| host == peer)
+            })
+    }
+}
+
+/// The host network of one device with the network faults around it.
+pub struct FaultyNet {
+    inner: HostNet,
+    registry: Registry,
+    boundary: Boundary,
+    tracks: BTreeMap<ConnId, Track>,
+    udp_in: VecDeque<(Instant, NetEvent)>,
+    udp_out: VecDeque<(Instant, Action)>,
+}
+
+/// The partition instance cutting traffic going `way` to or from a peer `matches` accepts.
+fn cut_by(faults: &Faults, way: Direction, matches: &dyn Fn(&str) -> bool) -> Option<usize> {
+    faults
+        .active()
+        .find(|(_, i)| {
+            matches!(i.spec.kind, FaultKind::NetPartition)
+                && i.spec.direction.covers(way)
+                && i.spec.peer.as_deref().is_none_or(matches)
+        })
+        .map(|(n, _)| n)
+}
+
+/// The extra delay of one packet going `way` (every `net.latency` covering it, jitter rolled).
+fn delay(faults: &mut Faults, way: Direction, matches: &dyn Fn(&str) -> bool) -> Duration {
+    let hits: Vec<usize> = faults
+        .active()
+        .filter(|(_, i)| {
+            matches!(i.spec.kind, FaultKind::NetLatency { .. })
+                && i.spec.direction.covers(way)
+                && i.spec.peer.as_deref().is_none_or(matches)
+        })
+        .map(|(n, _)| n)
+        .collect();
+    let mut total = Duration::ZERO;
+    for n in hits {
+        if let Some((inst, _)) = faults.instance_mut(n) {
+            if let FaultKind::NetLatency { delay, jitter } = inst.spec.kind {
+                total += delay + inst.rng.duration_up_to(jitter);
+            }
+        }
+    }
+    total
+}
+
+/// The release instant of an item joining `queue`: after its delay, and never before the one
+/// queued last (first in, first out).
+fn release_at<T>(queue: &VecDeque<(Instant, T)>, now: Instant, delay: Duration) -> Instant {
+    let at = now + delay;
+    queue.back().map_or(at, |(last, _)| at.max(*last))
+}
+
+fn conn_of(event: &NetEvent) -> Option<ConnId> {
+    match event {
+        NetEvent::Accepted { conn, .. }
+        | NetEvent::Connected { conn, .. }
+        | NetEvent::ConnectFailed { conn, .. }
+        | NetEvent::Received { conn, .. }
+        | NetEvent::PeerClosed { conn }
+        | NetEvent::Failed { conn, .. } => Some(*conn),
+        _ => None,
+    }
+}
+
+impl FaultyNet {
+    /// Wraps `inner`; `registry` is the loop's, for timers that end connections on their own.
+    pub fn new(inner: HostNet, registry: Registry, boundary: Boundary) -> Self {
+        FaultyNet {
+            inner,
+            registry,
+            boundary,
+            tracks: BTreeMap::new(),
+            udp_in: VecDeque::new(),
+            udp_out: VecDeque::new(),
+        }
+    }
+
+    /// The boundary shared with the serial side (faults, trace, clock).
+    pub fn boundary(&self) -> &Boundary {
+        &self.boundary
+    }
+
+    /// Carries out a network instruction of the device, through the faults.
+    pub fn execute(&mut self, registry: &Registry, action: Action) -> Option<Action> {
+        let now = self.boundary.clock.now();
+        self.boundary.tracer.record(now, records::action(&action));
+        match &action {
+            Action::Connect { conn, host, port } => {
+                let conn = *conn;
+                let t = self.tracks.entry(conn).or_insert_with(|| Track::new(now));
+                t.target = Some(format!("{host}:{port}"));
+                self.send_out(conn, action, now);
+                None
+            }
+            Action::Send { conn, .. }
+            | Action::Close { conn }
+            | Action::SetKeepalive { conn, .. } => {
+                let conn = *conn;
+                match self.tracks.get_mut(&conn) {
+                    None => self.inner.execute(registry, action),
+                    Some(t) => {
+                        match &action {
+                            Action::SetKeepalive { params, .. } => t.keepalive = Some(*params),
+                            Action::Close { .. } => {
+                                t.closed_by_device = true;
+                                t.deadline = None;
+                                let never_dialled = t
+                                    .outbound
+                                    .front()
+                                    .is_some_and(|(_, a)| matches!(a, Action::Connect { .. }));
+                                if never_dialled || t.dead {
+                                    // The SYN never left, or the socket waits for its reset.
+                                    t.outbound.clear();
+                                    if !t.dead {
+                                        self.tracks.remove(&conn);
+                                    }
+                                    return None;
+                                }
+                            }
+                            _ if t.dead => return None,
+                            _ => {}
+                        }
+                        self.send_out(conn, action, now);
+                        None
+                    }
+                }
+            }
+            Action::SendTo {
+                host, port, data, ..
+            } => {
+                let target = format!("{host}:{port}");
+                let matches = |p: &str| p == target || p == host;
+                let mut faults = self.boundary.faults();
+                if let Some(n) = cut_by(&faults, Direction::FromDevice, &matches) {
+                    if let Some(c) = faults.counters(n) {
+                        c.datagrams_dropped += 1;
+                    }
+                    drop(faults);
+                    self.trace_dropped(now, &target, "out", data.len());
+                    return None;
+                }
+                let d = delay(&mut faults, Direction::FromDevice, &matches);
+                drop(faults);
+                if d.is_zero() && self.udp_out.is_empty() {
+                    return self.inner.execute(registry, action);
+                }
+                let at = release_at(&self.udp_out, now, d);
+                self.udp_out.push_back((at, action));
+                None
+            }
+            _ => self.inner.execute(registry, action),
+        }
+    }
+
+    /// Sends a connection's instruction on, or holds it behind a partition or latency.
+    fn send_out(&mut self, conn: ConnId, action: Action, now: Instant) {
+        let Some(t) = self.tracks.get_mut(&conn) else {
+            return;
+        };
+        let mut faults = self.boundary.faults();
+        let matches = |p: &str| t.matches(p);
+        let cut = cut_by(&faults, Direction::FromDevice, &matches);
+        let d = match action {
+            Action::SetKeepalive { .. } => Duration::ZERO,
+            _ => delay(&mut faults, Direction::FromDevice, &matches),
+        };
+        drop(faults);
+        if let Action::Send { data, .. } = &action {
+            if cut.is_some() {
+                if t.held_out + data.len() > MAX_HELD_OUT {
+                    tracing::warn!(
+                        ?conn,
+                        bytes = data.len(),
+                        "partition: send buffer full, data dropped"
+                    );
+                    return;
+                }
+                t.held_out += data.len();
+                if t.unacked_since.is_none() {
+                    t.unacked_since = Some(now);
+                    if t.cut_since.is_some() {
+                        let at = now + keepalive::retransmission_give_up();
+                        t.deadline = Some((at, RETRANSMISSION_TIMEOUT));
+                    }
+                }
+            }
+        }
+        if cut.is_none() && d.is_zero() && t.outbound.is_empty() {
+            self.exec_conn(conn, action, now);
+        } else {
+            let at = release_at(&t.outbound, now, d);
+            t.outbound.push_back((at, action));
+        }
+    }
+
+    /// Hands a connection's instruction to the host sockets.
+    fn exec_conn(&mut self, conn: ConnId, action: Action, now: Instant) {
+        let closing = matches!(action, Action::Close { .. });
+        if let (Action::Send { .. }, Some(t)) = (&action, self.tracks.get_mut(&conn)) {
+            // On loopback the peer's ACK comes back at once: the connection was heard from.
+            t.last_heard = now;
+        }
+        if let Some(rest) = self.inner.execute(&self.registry, action) {
+            tracing::debug!(?rest, "action not handled by the host network");
+        }
+        if closing && self.tracks.get(&conn).is_some_and(|t| t.inbound.is_empty()) {
+            self.tracks.remove(&conn);
+        }
+    }
+
+    /// Network events for the device: the host's, through the faults, plus what the faults
+    /// themselves decide (a keep-alive timeout, a reset) and what was held and is now due.
+    pub fn take_events(&mut self) -> Vec<NetEvent> {
+        let now = self.boundary.clock.now();
+        self.boundary.update(now);
+        let mut out = Vec::new();
+        self.resets(now, &mut out);
+        self.refresh_cuts(now);
+        for event in self.inner.take_events() {
+            self.route_in(event, now, &mut out);
+        }
+        self.release(now, &mut out);
+        self.expire(now, &mut out);
+        for e in &out {
+            self.boundary.tracer.record(now, records::net_event(e));
+        }
+        out
+    }
+
+    fn route_in(&mut self, event: NetEvent, now: Instant, out: &mut Vec<NetEvent>) {
+        if let NetEvent::Datagram { from, data, .. } = &event {
+            let from = *from;
+            let matches = |p: &str| p == from.ip().to_string() || p == from.to_string();
+            let mut faults = self.boundary.faults();
+            if let Some(n) = cut_by(&faults, Direction::ToDevice, &matches) {
+                if let Some(c) = faults.counters(n) {
+                    c.datagrams_dropped += 1;
+                }
+                drop(faults);
+                self.trace_dropped(now, &from.to_string(), "in", data.len());
+                return;
+            }
+            let d = delay(&mut faults, Direction::ToDevice, &matches);
+            drop(faults);
+            if d.is_zero() && self.udp_in.is_empty() {
+                out.push(event);
+            } else {
+                let at = release_at(&self.udp_in, now, d);
+                self.udp_in.push_back((at, event));
+            }
+            return;
+        }
+        let Some(conn) = conn_of(&event) else {
+            out.push(event);
+            return;
+        };
+        let t = self.tracks.entry(conn).or_insert_with(|| Track::new(now));
+        match &event {
+            NetEvent::Accepted { peer, .. } | NetEvent::Connected { peer, .. } => {
+                t.addr = Some(*peer);
+            }
+            _ if t.dead => {
+                // The device was told already; the socket waits for its reset.
+                return;
+            }
+            _ => {}
+        }
+        let mut faults = self.boundary.faults();
+        let matches = |p: &str| t.matches(p);
+        let cut = cut_by(&faults, Direction::ToDevice, &matches).is_some();
+        let d = delay(&mut faults, Direction::ToDevice, &matches);
+        drop(faults);
+        if !cut && d.is_zero() && t.inbound.is_empty() {
+            self.deliver(conn, event, now, out);
+        } else {
+            if let NetEvent::Received { data, .. } = &event {
+                t.held_in += data.len();
+            }
+            let at = release_at(&t.inbound, now, d);
+            t.inbound.push_back((at, event));
+        }
+    }
+
+    /// Hands an event to the device and notes what it says about the connection.
+    fn deliver(&mut self, conn: ConnId, event: NetEvent, now: Instant, out: &mut Vec<NetEvent>) {
+        let ended = matches!(
+            event,
+            NetEvent::Failed { .. } | NetEvent::ConnectFailed { .. }
+        );
+        if let Some(t) = self.tracks.get_mut(&conn) {
+            t.last_heard = now;
+        }
+        if ended {
+            self.tracks.remove(&conn);
+        }
+        out.push(event);
+    }
+
+    /// Notes partitions starting and ending on each connection; resets the sockets of
+    /// connections declared dead once their partition is over.
+    fn refresh_cuts(&mut self, now: Instant) {
+        let faults = self.boundary.faults();
+        let mut revive = Vec::new();
+        for (conn, t) in &mut self.tracks {
+            let matches = |p: &str| t.matches(p);
+            let cut = cut_by(&faults, Direction::Both, &matches);
+            match (cut, t.cut_since) {
+                (Some(n), None) => {
+                    t.cut_since = Some(now);
+                    t.cut_by = Some(n);
+                    t.deadline = match (t.unacked_since, t.keepalive) {
+                        _ if t.closed_by_device => None,
+                        (Some(since), _) => Some((
+                            since + keepalive::retransmission_give_up(),
+                            RETRANSMISSION_TIMEOUT,
+                        )),
+                        (None, Some(p)) => Some((
+                            keepalive::keepalive_deadline(t.last_heard, now, p),
+                            KEEPALIVE_TIMEOUT,
+                        )),
+                        (None, None) => None,
+                    };
+                }
+                (None, Some(_)) => revive.push(*conn),
+                _ => {}
+            }
+        }
+        drop(faults);
+        for conn in revive {
+            let dead = self.tracks.get(&conn).is_some_and(|t| t.dead);
+            if dead {
+                self.inner.abort(&self.registry, conn);
+                self.tracks.remove(&conn);
+            } else if let Some(t) = self.tracks.get_mut(&conn) {
+                t.cut_since = None;
+                t.cut_by = None;
+                t.deadline = None;
+                t.unacked_since = None;
+                t.held_out = 0;
+                t.last_heard = now;
+            }
+        }
+    }
+
+    /// Lets through what was held and is due.
+    fn release(&mut self, now: Instant, out: &mut Vec<NetEvent>) {
+        let conns: Vec<ConnId> = self.tracks.keys().copied().collect();
+        for conn in conns {
+            while let Some(action) = self.due_out(conn, now) {
+                self.exec_conn(conn, action, now);
+            }
+            while let Some(event) = self.due_in(conn, now) {
+                self.deliver(conn, event, now, out);
+            }
+            if self.tracks.get(&conn).is_some_and(|t| {
+                t.closed_by_device && t.outbound.is_empty() && t.inbound.is_empty() && !t.dead
+            }) {
+                self.tracks.remove(&conn);
+            }
+        }
+        while self.udp_in.front().is_some_and(|(at, _)| *at <= now) {
+            if let Some((_, e)) = self.udp_in.pop_front() {
+                out.push(e);
+            }
+        }
+        while self.udp_out.front().is_some_and(|(at, _)| *at <= now) {
+            if let Some((_, a)) = self.udp_out.pop_front() {
+                self.inner.execute(&self.registry, a);
+            }
+        }
+    }
+
+    fn due_out(&mut self, conn: ConnId, now: Instant) -> Option<Action> {
+        let t = self.tracks.get_mut(&conn)?;
+        let faults = self.boundary.faults();
+        if cut_by(&faults, Direction::FromDevice, &|p| t.matches(p)).is_some() {
+            return None;
+        }
+        drop(faults);
+        if t.outbound.front().is_some_and(|(at, _)| *at <= now) {
+            t.outbound.pop_front().map(|(_, a)| a)
+        } else {
+            None
+        }
+    }
+
+    fn due_in(&mut self, conn: ConnId, now: Instant) -> Option<NetEvent> {
+        let t = self.tracks.get_mut(&conn)?;
+        let faults = self.boundary.faults();
+        if cut_by(&faults, Direction::ToDevice, &|p| t.matches(p)).is_some() {
+            return None;
+        }
+        drop(faults);
+        if t.inbound.front().is_none_or(|(at, _)| *at > now) {
+            return None;
+        }
+        let (_, e) = t.inbound.pop_front()?;
+        if let NetEvent::Received { data, .. } = &e {
+            t.held_in = t.held_in.saturating_sub(data.len());
+        }
+        Some(e)
+    }
+
+    /// Declares dead the partitioned connections whose TCP timer ran out.
+    fn expire(&mut self, now: Instant, out: &mut Vec<NetEvent>) {
+        for (conn, t) in &mut self.tracks {
+            let Some((at, reason)) = t.deadline else {
+                continue;
+            };
+            if at > now || t.dead {
+                continue;
+            }
+            tracing::info!(
+                ?conn,
+                reason,
+                "partition: the runtime declares the session dead"
+            );
+            t.dead = true;
+            t.deadline = None;
+            t.inbound.clear();
+            t.outbound.clear();
+            t.held_in = 0;
+            if let Some(n) = t.cut_by {
+                if let Some(c) = self.boundary.faults().counters(n) {
+                    c.sessions_failed += 1;
+                }
+            }
+            out.push(NetEvent::Failed {
+                conn: *conn,
+                reason: reason.to_owned(),
+            });
+        }
+    }
+
+    /// Carries out `net.reset` instances that have started: RST to the peer, `Failed` to the
+    /// device, once.
+    fn resets(&mut self, now: Instant, out: &mut Vec<NetEvent>) {
+        let resets: Vec<(usize, Option<String>)> = self
+            .boundary
+            .faults()
+            .active()
+            .filter(|(_, i)| matches!(i.spec.kind, FaultKind::NetReset))
+            .map(|(n, i)| (n, i.spec.peer.clone()))
+            .collect();
+        for (n, peer) in resets {
+            let hit: Vec<ConnId> = self
+                .tracks
+                .iter()
+                .filter(|(_, t)| !t.dead && peer.as_deref().is_none_or(|p| t.matches(p)))
+                .map(|(c, _)| *c)
+                .collect();
+            for conn in &hit {
+                self.inner.abort(&self.registry, *conn);
+                let told = self
+                    .tracks
+                    .remove(conn)
+                    .is_some_and(|t| !t.closed_by_device);
+                if told {
+                    out.push(NetEvent::Failed {
+                        conn: *conn,
+                        reason: "connection reset by peer".into(),
+                    });
+                }
+            }
+            let mut faults = self.boundary.faults();
+            if let Some(c) = faults.counters(n) {
+                c.sessions_failed += hit.len() as u64;
+            }
+            let change = faults.finish(n);
+            drop(faults);
+            self.boundary
+                .trace_changes(now, change.into_iter().collect());
+        }
+    }
+
+    fn trace_dropped(&self, now: Instant, peer: &str, dir: &'static str, len: usize) {
+        self.boundary.tracer.record(
+            now,
+            TraceEvent::Dropped {
+                peer: peer.to_owned(),
+                dir,
+                reason: "partition",
+                flags: "udp".into(),
+                len,
+            },
+        );
+    }
+
+    /// When the middleware must run again: a fault starts or ends, something held is due, a
+    /// TCP timer runs out.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let faults = self.boundary.faults();
+        let mut next = faults.next_change();
+        let mut consider = |t: Option<Instant>| {
+            if let Some(t) = t {
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+        };
+        for t in self.tracks.values() {
+            consider(t.deadline.filter(|_| !t.dead).map(|(at, _)| at));
+            let m = |p: &str| t.matches(p);
+            if cut_by(&faults, Direction::FromDevice, &m).is_none() {
+                consider(t.outbound.front().map(|(at, _)| *at));
+            }
+            if cut_by(&faults, Direction::ToDevice, &m).is_none() {
+                consider(t.inbound.front().map(|(at, _)| *at));
+            }
+        }
+        consider(self.udp_in.front().map(|(at, _)| *at));
+        consider(self.udp_out.front().map(|(at, _)| *at));
+        next
+    }
+
+    /// Handles readiness of a socket; bytes held for a connection count against its room.
+    pub fn ready(&mut self, registry: &Registry, token: Token, room: &dyn Fn(ConnId) -> usize) {
+        let tracks = &self.tracks;
+        let room = |c: ConnId| room(c).saturating_sub(tracks.get(&c).map_or(0, |t| t.held_in));
+        self.inner.ready(registry, token, &room);
+    }
+
+    /// Reads again from connections left unread for lack of room.
+    pub fn retry_throttled(&mut self, registry: &Registry, room: &dyn Fn(ConnId) -> usize) {
+        let tracks = &self.tracks;
+        let room = |c: ConnId| room(c).saturating_sub(tracks.get(&c).map_or(0, |t| t.held_in));
+        self.inner.retry_throttled(registry, &room);
+    }
+
+    /// Notices of the host network.
+    pub fn take_notices(&mut self) -> Vec<HostNotice> {
+        self.inner.take_notices()
+    }
+
+    /// Drops every socket (shutdown).
+    pub fn close_all(&mut self, registry: &Registry) {
+        self.inner.close_all(registry);
+        self.tracks.clear();
+    }
+}
+
+impl Deref for FaultyNet {
+    type Target = HostNet;
+    fn deref(&self) -> &HostNet {
+        &self.inner
+    }
+}
