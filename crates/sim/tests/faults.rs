@@ -299,3 +299,28 @@ fn the_trace_file_has_device_events_data_and_faults_stamped_with_device_time() {
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "time goes back");
     assert!(text.lines().all(|l| l.starts_with(r#"{"t_ns":"#)));
 }
+
+#[test]
+fn a_reset_ends_the_session_on_both_sides_once() {
+    let mut sim = Sim::start(&[]);
+    let mut peer = sim.connect();
+    sim.wait_event("session_opened", Duration::from_secs(5));
+    sim.ctl_ok(&["fault", "add", "net.reset"]);
+    let closed = sim.wait_event("session_closed", Duration::from_secs(5));
+    assert_eq!(
+        closed["reason"]["failed"], "connection reset by peer",
+        "{closed}"
+    );
+    assert!(closed_within(&mut peer, Duration::from_secs(5)));
+    // One-shot: it ended at once, and a new session is not reset.
+    assert!(fault_list(&sim).is_empty());
+    let mut again = sim.connect();
+    let mut serial = sim.open_serial(BaudRate::B9600);
+    sim.wait_for(
+        "session_opened",
+        |v| v["conn"] != closed["conn"],
+        Duration::from_secs(5),
+    );
+    again.write_all(b"ok").expect("write");
+    assert_eq!(read_for(&mut serial, 2, Duration::from_secs(5)), b"ok");
+}
