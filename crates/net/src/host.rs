@@ -227,10 +227,6 @@ impl HostNet {
         self.drop_conn(registry, conn);
     }
 
-    /// True when `conn` is one of this layer's open connections.
-    pub fn has_conn(&self, conn: ConnId) -> bool {
-        self.conns.contains_key(&conn)
-    }
 
     /// Drops every socket (shutdown).
     pub fn close_all(&mut self, registry: &Registry) {
