@@ -227,7 +227,6 @@ impl HostNet {
         self.drop_conn(registry, conn);
     }
 
-
     /// Drops every socket (shutdown).
     pub fn close_all(&mut self, registry: &Registry) {
         for (_, (mut c, _)) in std::mem::take(&mut self.conns) {
