@@ -50,11 +50,7 @@ fn main() -> ExitCode {
 }
 
 fn run_device(args: &cli::RunArgs) -> Result<(), String> {
-    let dir = args
-        .state_dir
-        .clone()
-        .unwrap_or_else(|| state_dir::default_for(args.ip));
-    state_dir::prepare(&dir).map_err(|e| e.to_string())?;
+    let dir = state_dir::of(args)?;
     let config = realtime::load_config(args, &dir)?;
     let mut runtime = realtime::Runtime::boot(args, config, &dir)?;
     runtime.announce_ready();
@@ -68,11 +64,7 @@ fn run_device(args: &cli::RunArgs) -> Result<(), String> {
 /// Prints the device certificate (PEM) a client should trust, creating the device's own
 /// certificate in its state directory if it has none yet.
 fn print_cert(args: &cli::RunArgs) -> Result<(), String> {
-    let dir = args
-        .state_dir
-        .clone()
-        .unwrap_or_else(|| state_dir::default_for(args.ip));
-    state_dir::prepare(&dir).map_err(|e| e.to_string())?;
+    let dir = state_dir::of(args)?;
     let config = realtime::load_config(args, &dir)?;
     let seed = args.seed.unwrap_or_else(tls_files::fresh_seed);
     let material = tls_files::load(&config, &dir, &args.ip.to_string(), seed, true)?

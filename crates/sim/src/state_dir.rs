@@ -16,6 +16,17 @@ pub fn default_for(ip: IpAddr) -> PathBuf {
     base.join("m2285-sim").join(ip.to_string())
 }
 
+/// The state directory of the device `args` describe (`--state-dir`, else the default for its
+/// address), created if needed.
+pub fn of(args: &crate::cli::RunArgs) -> Result<PathBuf, String> {
+    let dir = args
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| default_for(args.ip));
+    prepare(&dir).map_err(|e| e.to_string())?;
+    Ok(dir)
+}
+
 /// Creates the directory if needed.
 pub fn prepare(dir: &Path) -> io::Result<()> {
     std::fs::create_dir_all(dir)
