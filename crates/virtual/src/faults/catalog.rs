@@ -163,6 +163,18 @@ pub const FAULTS: &[FaultInfo] = &[
         one_shot: false,
     },
     FaultInfo {
+        name: "tls.corrupt_record",
+        doc: "Flips the last byte of TLS records (a byte of the authentication tag) crossing the link, with a probability per record: the receiver's MAC check fails and the TLS session ends. Streams that are not TLS are untouched.",
+        params: &[p("probability", Some("1"), "per TLS record"), NET_DIR, PEER],
+        one_shot: false,
+    },
+    FaultInfo {
+        name: "tls.abort_handshake",
+        doc: "Cuts (resets, both ends) every TCP connection on the link whose TLS handshake has started (a handshake record crossed) and not finished (no application data yet), at its next payload going `direction`.",
+        params: &[NET_DIR, PEER],
+        one_shot: false,
+    },
+    FaultInfo {
         name: "device.power_cycle",
         doc: "Switches the device off at its start and on again `off` later: RAM state (sessions, buffers, counters) is lost, the configuration kept; TCP peers learn it from resets.",
         params: &[p("off", Some("1s"), "how long the device stays off")],

@@ -2,7 +2,7 @@
 //!
 //! The device model never knows about faults. They act on what crosses its boundary: bytes on
 //! the serial wire ([`serial`], at bit level in [`uart_bits`]), packets on the simulated links
-//! ([`net`]) and the power switch. Each fault has a stable name (`serial.bit_errors`,
+//! ([`net`]), the TLS records in their payload ([`tls`]) and the power switch. Each fault has a stable name (`serial.bit_errors`,
 //! `net.partition`, `device.power_cycle`, ...) and string parameters, read by
 //! [`FaultSpec::parse`], so the same names and values work in scenario files and, later, in the
 //! real-time runtime's control API. The full list is [`catalog::FAULTS`].
@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod net;
 pub mod serial;
 mod set;
+pub mod tls;
 pub mod uart_bits;
 
 pub use set::{FaultSet, Instance};
@@ -136,6 +137,13 @@ pub enum FaultKind {
         /// Per SYN.
         probability: f64,
     },
+    /// `tls.corrupt_record`: a byte of TLS records is flipped.
+    TlsCorruptRecord {
+        /// Per record.
+        probability: f64,
+    },
+    /// `tls.abort_handshake`: connections in a TLS handshake are reset.
+    TlsAbortHandshake,
     /// `device.power_cycle`: off, then on again.
     DevicePowerCycle {
         /// Time spent off.
@@ -378,6 +386,10 @@ impl Reader<'_> {
             "net.connect_timeout" => FaultKind::NetConnectTimeout {
                 probability: self.req("probability", prob)?,
             },
+            "tls.corrupt_record" => FaultKind::TlsCorruptRecord {
+                probability: self.req("probability", prob)?,
+            },
+            "tls.abort_handshake" => FaultKind::TlsAbortHandshake,
             "device.power_cycle" => FaultKind::DevicePowerCycle {
                 off: self.req("off", dur)?,
             },

@@ -13,6 +13,7 @@ pub mod hosts;
 mod notes;
 pub mod segment;
 pub mod tcp;
+mod tls_link;
 mod udp;
 mod wire;
 
@@ -124,6 +125,11 @@ struct Conn {
     listener: Option<ListenerId>,
     dev_connected: bool,
     dev_fin_delivered: bool,
+    /// The TLS records seen on it (for the `tls.*` faults).
+    tls: crate::faults::tls::TlsWatch,
+    /// Sequence number up to which each way's payload was shown to `tls` (device → peer,
+    /// peer → device), so retransmissions are not read twice.
+    tls_scanned: [Option<u64>; 2],
 }
 
 /// The simulated network around the device.
@@ -342,6 +348,8 @@ impl SimNet {
                 listener: None,
                 dev_connected: false,
                 dev_fin_delivered: false,
+                tls: Default::default(),
+                tls_scanned: [None; 2],
             },
         );
         key
@@ -406,17 +414,22 @@ impl SimNet {
             .map(|(k, _)| *k)
             .collect();
         for key in keys {
-            for side in [Side::Device, Side::Peer] {
-                let open = self
-                    .conns
-                    .get(&key)
-                    .and_then(|c| c.tcb[side as usize].as_ref());
-                if open.is_some_and(|t| t.state != tcp::State::Closed) {
-                    self.with_tcb_notes(ctx, key, side, |tcb, _, _, notes| {
-                        tcb.abort();
-                        notes.push(tcp::Note::Reset);
-                    });
-                }
+            self.reset_conn(ctx, key);
+        }
+    }
+
+    /// Resets both ends of connection `key`; both learn it at once.
+    fn reset_conn(&mut self, ctx: &mut Ctx<'_>, key: ConnKey) {
+        for side in [Side::Device, Side::Peer] {
+            let open = self
+                .conns
+                .get(&key)
+                .and_then(|c| c.tcb[side as usize].as_ref());
+            if open.is_some_and(|t| t.state != tcp::State::Closed) {
+                self.with_tcb_notes(ctx, key, side, |tcb, _, _, notes| {
+                    tcb.abort();
+                    notes.push(tcp::Note::Reset);
+                });
             }
         }
     }

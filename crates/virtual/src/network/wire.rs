@@ -138,12 +138,21 @@ impl SimNet {
     }
 
     /// Sends `seg` from `from` across the link: faults, bandwidth, latency, jitter.
-    pub(super) fn transmit(&mut self, ctx: &mut Ctx<'_>, key: ConnKey, from: Side, seg: Segment) {
+    pub(super) fn transmit(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: ConnKey,
+        from: Side,
+        mut seg: Segment,
+    ) {
         let Some(c) = self.conns.get(&key) else {
             return;
         };
         let host = c.host;
         let to = from.other();
+        if !seg.data.is_empty() && self.tls_faults(ctx, key, to, &mut seg) {
+            return;
+        }
         if from == Side::Device {
             self.capture(ctx, key, from, &seg);
         }
