@@ -13,6 +13,15 @@ use m2285_core::{Device, LineEvent};
 pub const SIM_EPOCH_UNIX: i64 = 1_767_225_600;
 
 impl Simulation {
+    /// Gives the device its TLS certificate and key (`port1.crypto.method = "ssl"`), now and
+    /// at every later boot, as the real-time runtime does from its state directory.
+    pub fn install_tls(&mut self, material: m2285_core::TlsMaterial) {
+        if let Some(device) = &mut self.device {
+            device.install_tls(material.clone());
+        }
+        self.tls = Some(material);
+    }
+
     pub(super) fn fault_on(&mut self, index: usize) {
         if !self.faults.activate(index) {
             return;
@@ -101,6 +110,9 @@ impl Simulation {
         device.set_seed(SimRng::new(self.seed, &format!("device.boot:{}", self.boots)).next_u64());
         let unix = SIM_EPOCH_UNIX + (self.now.as_nanos() / 1_000_000_000) as i64;
         device.set_unix_time_at_power_on(Some(unix));
+        if let Some(material) = &self.tls {
+            device.install_tls(material.clone());
+        }
         self.device = Some(device);
         self.net.power_on();
         self.trace.record(self.now, TraceEvent::Power { on: true });

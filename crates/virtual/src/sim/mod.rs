@@ -121,6 +121,8 @@ pub struct Simulation {
     steps: u64,
     boots: u64,
     lines_seen: Option<Lines>,
+    /// The device's certificate and key, installed at every boot ([`Simulation::install_tls`]).
+    tls: Option<m2285_core::TlsMaterial>,
 }
 
 impl Simulation {
@@ -142,6 +144,7 @@ impl Simulation {
             steps: 0,
             boots: 0,
             lines_seen: None,
+            tls: None,
         };
         sim.power_on();
         sim
