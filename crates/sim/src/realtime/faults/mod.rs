@@ -33,6 +33,8 @@ pub const SUPPORTED: &[&str] = &[
     "net.latency",
     "net.partition",
     "net.reset",
+    "tls.corrupt_record",
+    "tls.abort_handshake",
 ];
 
 /// Reads a fault as the virtual-time runtime does, then refuses those real time cannot carry.

@@ -16,6 +16,7 @@
 //! `host:port` the device dialled.
 
 mod timers;
+mod tls;
 
 use super::keepalive::{self, RETRANSMISSION_TIMEOUT};
 use super::{Boundary, Faults};
@@ -52,6 +53,8 @@ struct Track {
     outbound: VecDeque<(Instant, Action)>,
     held_in: usize,
     held_out: usize,
+    /// The TLS records seen on it (for the `tls.*` faults).
+    tls: m2285_virtual::faults::tls::TlsWatch,
 }
 
 impl Track {
@@ -71,6 +74,7 @@ impl Track {
             outbound: VecDeque::new(),
             held_in: 0,
             held_out: 0,
+            tls: Default::default(),
         }
     }
 
@@ -92,6 +96,8 @@ pub struct FaultyNet {
     tracks: BTreeMap<ConnId, Track>,
     udp_in: VecDeque<(Instant, NetEvent)>,
     udp_out: VecDeque<(Instant, Action)>,
+    /// `Failed` events for connections `tls.abort_handshake` cut, for the next `take_events`.
+    aborted: Vec<NetEvent>,
 }
 
 /// The partition instance cutting traffic going `way` to or from a peer `matches` accepts.
@@ -157,6 +163,7 @@ impl FaultyNet {
             tracks: BTreeMap::new(),
             udp_in: VecDeque::new(),
             udp_out: VecDeque::new(),
+            aborted: Vec::new(),
         }
     }
 
@@ -166,9 +173,14 @@ impl FaultyNet {
     }
 
     /// Carries out a network instruction of the device, through the faults.
-    pub fn execute(&mut self, registry: &Registry, action: Action) -> Option<Action> {
+    pub fn execute(&mut self, registry: &Registry, mut action: Action) -> Option<Action> {
         let now = self.boundary.clock.now();
         self.boundary.tracer.record(now, records::action(&action));
+        if let Action::Send { conn, data } = &mut action {
+            if !self.tls_faults(*conn, Direction::FromDevice, data, now) {
+                return None;
+            }
+        }
         match &action {
             Action::Connect { conn, host, port } => {
                 let conn = *conn;
@@ -298,7 +310,7 @@ impl FaultyNet {
     pub fn take_events(&mut self) -> Vec<NetEvent> {
         let now = self.boundary.clock.now();
         self.boundary.update(now);
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.aborted);
         self.resets(now, &mut out);
         self.refresh_cuts(now);
         for event in self.inner.take_events() {
@@ -312,7 +324,13 @@ impl FaultyNet {
         out
     }
 
-    fn route_in(&mut self, event: NetEvent, now: Instant, out: &mut Vec<NetEvent>) {
+    fn route_in(&mut self, mut event: NetEvent, now: Instant, out: &mut Vec<NetEvent>) {
+        if let NetEvent::Received { conn, data } = &mut event {
+            if !self.tls_faults(*conn, Direction::ToDevice, data, now) {
+                out.append(&mut self.aborted);
+                return;
+            }
+        }
         if let NetEvent::Datagram { from, data, .. } = &event {
             let from = *from;
             let matches = |p: &str| p == from.ip().to_string() || p == from.to_string();
@@ -475,6 +493,9 @@ impl FaultyNet {
         }
         consider(self.udp_in.front().map(|(at, _)| *at));
         consider(self.udp_out.front().map(|(at, _)| *at));
+        if !self.aborted.is_empty() {
+            consider(Some(self.boundary.clock.now()));
+        }
         next
     }
 
