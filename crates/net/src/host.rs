@@ -8,6 +8,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 
+/// Bytes queued for one peer above which the network counts as congested (see
+/// [`HostNet::congested`]).
+pub const CONGESTED_UNSENT: usize = 256 * 1024;
+
 /// The range of `mio` tokens one device's sockets use, so several devices share one poll.
 #[derive(Debug, Clone, Copy)]
 pub struct TokenSpace {
@@ -200,6 +204,15 @@ impl HostNet {
                 self.read(registry, conn, room);
             }
         }
+    }
+
+    /// True when some peer is slow to read: more than [`CONGESTED_UNSENT`] bytes wait for it.
+    /// The runtime then stops reading the serial side, so a fast serial writer is held back
+    /// (as by a full TCP window on the real device) instead of data being dropped.
+    pub fn congested(&self) -> bool {
+        self.conns
+            .values()
+            .any(|(c, _)| c.unsent.len() > CONGESTED_UNSENT)
     }
 
     /// True when some connection waits for room to be read further.

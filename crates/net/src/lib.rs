@@ -10,4 +10,4 @@ mod conn;
 mod host;
 mod resolve;
 
-pub use host::{HostNet, HostNotice, NetStats, TokenSpace};
+pub use host::{HostNet, HostNotice, NetStats, TokenSpace, CONGESTED_UNSENT};

@@ -24,7 +24,14 @@ fn start(sets: &[String]) -> Sim {
         args.push("--set");
         args.push(s.as_str());
     }
-    args.extend(["--set", "port1.serial.baud=115200"]);
+    // Characters written together form one frame (the ICT), so the counts below do not depend
+    // on how the host schedules the paced characters.
+    args.extend([
+        "--set",
+        "port1.serial.baud=115200",
+        "--set",
+        "port1.serial.inter_char_timeout_ms=20",
+    ]);
     Sim::start(&args)
 }
 

@@ -12,6 +12,7 @@ mod fault_calls;
 pub mod faults;
 pub mod fleet;
 mod serial;
+mod timer;
 pub mod trace;
 
 use crate::cli::RunArgs;
@@ -35,6 +36,7 @@ use std::time::Duration;
 const PTY: usize = 0;
 const SIGNALS: usize = 1;
 const WAKER: usize = 2;
+const TIMER: usize = 3;
 
 /// Messages from helper threads to the loop.
 enum Wakeup {
@@ -59,6 +61,10 @@ pub struct Runtime {
     listen_failures: Vec<String>,
     ready_announced: bool,
     ip: std::net::IpAddr,
+    /// Sub-millisecond wake-ups (pacing at high baud rates).
+    timer: timer::PreciseTimer,
+    /// Whether the PTY is watched for "writable" (only while output waits).
+    pty_writable: bool,
 }
 
 impl Runtime {
@@ -76,9 +82,10 @@ impl Runtime {
             .register(
                 &mut mio::unix::SourceFd(&pty.master_fd()),
                 tokens.reserved(PTY),
-                Interest::READABLE | Interest::WRITABLE,
+                Interest::READABLE,
             )
             .map_err(|e| format!("cannot watch the PTY: {e}"))?;
+        let timer = timer::PreciseTimer::new(poll.registry(), tokens.reserved(TIMER))?;
         let signals = register_signals(&poll, tokens.reserved(SIGNALS))?;
         let waker = std::sync::Arc::new(
             Waker::new(poll.registry(), tokens.reserved(WAKER)).map_err(|e| e.to_string())?,
@@ -132,6 +139,8 @@ impl Runtime {
             listen_failures: Vec::new(),
             ready_announced: false,
             ip: args.ip,
+            timer,
+            pty_writable: false,
         };
         rt.ports.insert("control", control.port);
         rt.pump(rt.clock.now())?;
@@ -179,7 +188,8 @@ impl Runtime {
             self.device.handle_timeout(now);
             self.serial.watch(&mut self.device, now);
             self.pump(now)?;
-            let timeout = self.timeout();
+            self.watch_pty_writable();
+            let timeout = self.timer.arm(self.timeout());
             if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     return Err(format!("event loop: {e}"));
@@ -192,7 +202,7 @@ impl Runtime {
                 match local {
                     PTY => {
                         self.serial.flush();
-                        self.serial.read(&mut self.device, now);
+                        self.read_serial(now);
                     }
                     SIGNALS => {
                         if self.drain_signals() {
@@ -201,6 +211,7 @@ impl Runtime {
                         }
                     }
                     WAKER => self.wakeups(now),
+                    TIMER => self.timer.fired(),
                     _ => {
                         let device = &self.device;
                         self.net.ready(self.poll.registry(), ev.token(), &|c| {
@@ -212,6 +223,32 @@ impl Runtime {
                 self.pump(now)?;
             }
             self.retry_throttled(now);
+        }
+    }
+
+    /// Asks for "writable" on the PTY only while output waits for room, so a program reading
+    /// promptly does not wake the loop for nothing.
+    fn watch_pty_writable(&mut self) {
+        let want = self.serial.has_pending();
+        if want != self.pty_writable {
+            let interest = if want {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            let fd = self.serial.master_fd();
+            if self
+                .poll
+                .registry()
+                .reregister(
+                    &mut mio::unix::SourceFd(&fd),
+                    self.tokens.reserved(PTY),
+                    interest,
+                )
+                .is_ok()
+            {
+                self.pty_writable = want;
+            }
         }
     }
 
@@ -231,9 +268,19 @@ impl Runtime {
         self.clock.until(deadline)
     }
 
+    /// Reads the serial side, unless a peer is so slow that its queue is full: then the
+    /// program's writes wait, like on a real port whose device cannot send on.
+    fn read_serial(&mut self, now: Instant) {
+        if self.net.congested() {
+            self.serial.hold();
+        } else {
+            self.serial.read(&mut self.device, now);
+        }
+    }
+
     fn retry_throttled(&mut self, now: Instant) {
         if self.serial.throttled() && self.device.serial_input_room() > 0 {
-            self.serial.read(&mut self.device, now);
+            self.read_serial(now);
         }
         if self.net.has_throttled() {
             let device = &self.device;

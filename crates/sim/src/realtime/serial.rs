@@ -65,6 +65,21 @@ impl SerialEndpoint {
         }
     }
 
+    /// True when bytes wait for the program to make room.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// The PTY master's fd, for the event loop.
+    pub fn master_fd(&self) -> std::os::fd::RawFd {
+        self.pty.master_fd()
+    }
+
+    /// Leaves the program's input unread for now; it is read again when the loop retries.
+    pub fn hold(&mut self) {
+        self.throttled = true;
+    }
+
     /// True when unread input waits for room on the wire.
     pub fn throttled(&self) -> bool {
         self.throttled
