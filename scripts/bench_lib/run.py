@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 
+import fleet
 import measure
 import setups
 from procstat import rss_kib, total_cpu
@@ -369,6 +370,10 @@ def main():
         for baud in (9600, 115200, 921600):
             for d in ("s2n", "n2s"):
                 res["fidelity"][(baud, d)] = fidelity(args, workdir, baud, d)
+        res["fleet"] = [fleet.measure(args.sim, workdir, n) for n in (10, 100, 1000)]
+        for r in res["fleet"]:
+            log(f"fleet of {r['count']}: ready in {r['ready_s']:.3f} s, "
+                f"{r['rss_per_device_kib']:.0f} KiB per device")
     load_after = loadavg()
 
     m = machine()
@@ -394,6 +399,8 @@ def main():
         "",
         FOOTNOTES.format(pair_cpu=f"{pair_cpu:.4f}", startup_runs=args.startup_runs).rstrip(),
     ])
+    block += "\n\nFleet mode (`m2285-sim fleet --count N`, idle, resident memory after 1 s):\n\n" + \
+        fleet.table(res["fleet"])
     if lost:
         block += "\n\nData not delivered intact (counted as not moved):\n" + \
             "\n".join(f"* {x}" for x in lost)

@@ -215,6 +215,13 @@ impl HostNet {
             .any(|(c, _)| c.unsent.len() > CONGESTED_UNSENT)
     }
 
+    /// True when some throttled connection now has room to be read further.
+    pub fn throttled_with_room(&self, room: &dyn Fn(ConnId) -> usize) -> bool {
+        self.conns
+            .iter()
+            .any(|(id, (c, _))| c.throttled && room(*id) > 0)
+    }
+
     /// True when some connection waits for room to be read further.
     pub fn has_throttled(&self) -> bool {
         self.conns.values().any(|(c, _)| c.throttled)

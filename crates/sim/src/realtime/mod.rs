@@ -38,6 +38,9 @@ const SIGNALS: usize = 1;
 const WAKER: usize = 2;
 const TIMER: usize = 3;
 
+/// Most back-to-back reads of a throttled socket in one turn of the loop.
+const MAX_READ_PASSES: usize = 64;
+
 /// Messages from helper threads to the loop.
 enum Wakeup {
     AttachExited(Option<i32>),
@@ -202,7 +205,7 @@ impl Runtime {
                 match local {
                     PTY => {
                         self.serial.flush();
-                        self.read_serial(now);
+                        self.read_serial(now)?;
                     }
                     SIGNALS => {
                         if self.drain_signals() {
@@ -222,7 +225,7 @@ impl Runtime {
                 }
                 self.pump(now)?;
             }
-            self.retry_throttled(now);
+            self.retry_throttled(now)?;
         }
     }
 
@@ -270,24 +273,45 @@ impl Runtime {
 
     /// Reads the serial side, unless a peer is so slow that its queue is full: then the
     /// program's writes wait, like on a real port whose device cannot send on.
-    fn read_serial(&mut self, now: Instant) {
-        if self.net.congested() {
-            self.serial.hold();
-        } else {
-            self.serial.read(&mut self.device, now);
+    fn read_serial(&mut self, now: Instant) -> Result<(), String> {
+        for _ in 0..MAX_READ_PASSES {
+            if self.net.congested() {
+                self.serial.hold();
+                return Ok(());
+            }
+            let more = self.serial.read(&mut self.device, now);
+            // Carry out the sends of this chunk first, so congestion shows before the next.
+            self.pump(now)?;
+            if !more {
+                return Ok(());
+            }
         }
+        // More may be waiting: come back to it after the other sources had their turn.
+        self.serial.hold();
+        Ok(())
     }
 
-    fn retry_throttled(&mut self, now: Instant) {
+    fn retry_throttled(&mut self, now: Instant) -> Result<(), String> {
         if self.serial.throttled() && self.device.serial_input_room() > 0 {
-            self.read_serial(now);
+            self.read_serial(now)?;
         }
-        if self.net.has_throttled() {
+        // Each pass reads at most the device's room (4 KiB); with pacing off the device empties
+        // it at once, so keep going while it takes more, up to a bound that keeps the loop fair.
+        for _ in 0..MAX_READ_PASSES {
+            if !self.net.has_throttled() {
+                break;
+            }
             let device = &self.device;
+            let had_room = self.net.throttled_with_room(&|c| device.net_input_room(c));
+            if !had_room {
+                break;
+            }
             self.net
                 .retry_throttled(self.poll.registry(), &|c| device.net_input_room(c));
             self.feed_net(now);
+            self.pump(now)?;
         }
+        Ok(())
     }
 
     fn feed_net(&mut self, now: Instant) {

@@ -35,32 +35,31 @@ impl SerialEndpoint {
     }
 
     /// Reads what the program wrote, as far as the device has room on the wire.
-    pub fn read(&mut self, device: &mut Device, now: Instant) {
+    pub fn read(&mut self, device: &mut Device, now: Instant) -> bool {
         let mut buf = [0u8; 4096];
-        loop {
-            let room = device.serial_input_room().min(buf.len());
-            if room == 0 {
-                self.throttled = true;
-                return;
+        let room = device.serial_input_room().min(buf.len());
+        if room == 0 {
+            self.throttled = true;
+            return false;
+        }
+        match self.pty.read(&mut buf[..room]) {
+            Ok(PtyRead::Data(0)) => {
+                self.throttled = false;
+                false
             }
-            match self.pty.read(&mut buf[..room]) {
-                Ok(PtyRead::Data(0)) => {
-                    self.throttled = false;
-                    return;
-                }
-                Ok(PtyRead::Data(n)) => {
-                    device.handle(Event::Line(LineEvent::Received(buf[..n].to_vec())), now);
-                }
-                Ok(PtyRead::Hangup) => {
-                    self.throttled = false;
-                    self.set_attached(device, false, now);
-                    return;
-                }
-                Err(e) => {
-                    tracing::warn!("reading the PTY: {e}");
-                    self.throttled = false;
-                    return;
-                }
+            Ok(PtyRead::Data(n)) => {
+                device.handle(Event::Line(LineEvent::Received(buf[..n].to_vec())), now);
+                true
+            }
+            Ok(PtyRead::Hangup) => {
+                self.throttled = false;
+                self.set_attached(device, false, now);
+                false
+            }
+            Err(e) => {
+                tracing::warn!("reading the PTY: {e}");
+                self.throttled = false;
+                false
             }
         }
     }
