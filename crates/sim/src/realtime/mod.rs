@@ -217,8 +217,13 @@ impl Runtime {
                     TIMER => self.timer.fired(),
                     _ => {
                         let device = &self.device;
+                        let held = self.serial.backed_up();
                         self.net.ready(self.poll.registry(), ev.token(), &|c| {
-                            device.net_input_room(c)
+                            if held {
+                                0
+                            } else {
+                                device.net_input_room(c)
+                            }
                         });
                         self.feed_net(now);
                     }
@@ -302,12 +307,14 @@ impl Runtime {
                 break;
             }
             let device = &self.device;
-            let had_room = self.net.throttled_with_room(&|c| device.net_input_room(c));
-            if !had_room {
+            if self.serial.backed_up() {
                 break;
             }
-            self.net
-                .retry_throttled(self.poll.registry(), &|c| device.net_input_room(c));
+            let room = |c| device.net_input_room(c);
+            if !self.net.throttled_with_room(&room) {
+                break;
+            }
+            self.net.retry_throttled(self.poll.registry(), &room);
             self.feed_net(now);
             self.pump(now)?;
         }

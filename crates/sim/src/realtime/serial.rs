@@ -10,6 +10,9 @@ use std::time::Duration;
 /// rate the program set (the PTY gives no notice of either; docs/serial-port.md).
 pub const WATCH_INTERVAL: Duration = Duration::from_millis(20);
 
+/// Bytes waiting for the program above which the network is no longer read.
+const HOLD_NETWORK_ABOVE: usize = 64 * 1024;
+
 /// Bytes kept for a program that holds the port but does not read; beyond this they are lost
 /// (a real UART would overrun the program's receive buffer too).
 const MAX_PENDING: usize = 256 * 1024;
@@ -62,6 +65,12 @@ impl SerialEndpoint {
                 false
             }
         }
+    }
+
+    /// True when so much waits for a program that does not read fast enough that the runtime
+    /// stops taking data from the network (nothing is dropped; docs/serial-port.md).
+    pub fn backed_up(&self) -> bool {
+        self.pending.len() > HOLD_NETWORK_ABOVE
     }
 
     /// True when bytes wait for the program to make room.

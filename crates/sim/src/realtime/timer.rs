@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 /// Waits shorter than this use the timerfd.
 pub const PRECISE_BELOW: Duration = Duration::from_millis(2);
 /// Least time between two timerfd wake-ups.
-pub const MIN_GAP: Duration = Duration::from_micros(50);
+pub const MIN_GAP: Duration = Duration::from_micros(100);
 
 /// The loop's precise timer.
 pub struct PreciseTimer {
