@@ -4,28 +4,15 @@
 
 mod common;
 
+use common::openssl::device_cert;
 use common::*;
 use nix::sys::termios::BaudRate;
 use serde_json::Value;
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const CONFIGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sim-configs");
-
-/// The device certificate, as a client would fetch it.
-fn device_cert(sim: &Sim) -> PathBuf {
-    let out = Command::new(binary())
-        .args(["print-cert", "--ip", &sim.ip.to_string(), "--state-dir"])
-        .arg(sim.dir.join("state"))
-        .output()
-        .expect("print-cert");
-    assert!(out.status.success());
-    let path = sim.dir.join("device.pem");
-    std::fs::write(&path, &out.stdout).expect("write cert");
-    path
-}
 
 /// `openssl s_client` verifying the device against `cert`.
 fn s_client(sim: &Sim, cert: &std::path::Path) -> Child {

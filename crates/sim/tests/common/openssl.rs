@@ -1,6 +1,7 @@
 //! Certificates for tests that use openssl as the real TLS peer.
 
-use std::path::Path;
+use super::{binary, Sim};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Runs `openssl ARGS` in `dir` and fails the test with its stderr if it fails.
@@ -69,4 +70,18 @@ pub fn make_cert(dir: &Path, name: &str, subject: &str) {
         ],
         dir,
     );
+}
+
+/// The device certificate, fetched the way a client would (`m2285-sim print-cert`), written to
+/// `device.pem` in the test's directory.
+pub fn device_cert(sim: &Sim) -> PathBuf {
+    let out = Command::new(binary())
+        .args(["print-cert", "--ip", &sim.ip.to_string(), "--state-dir"])
+        .arg(sim.dir.join("state"))
+        .output()
+        .expect("print-cert");
+    assert!(out.status.success());
+    let path = sim.dir.join("device.pem");
+    std::fs::write(&path, &out.stdout).expect("write cert");
+    path
 }
