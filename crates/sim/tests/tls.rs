@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::openssl::{device_cert, make_cert};
+use common::openssl::{device_cert, make_cert, s_client};
 use common::*;
 use nix::sys::termios::BaudRate;
 use std::io::{Read, Write};
@@ -10,24 +10,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const CONFIGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sim-configs");
-
-fn s_client(sim: &Sim, extra: &[&str]) -> Child {
-    Command::new("openssl")
-        .args([
-            "s_client",
-            "-connect",
-            &format!("{}:{}", sim.ip, sim.data_port()),
-            "-quiet",
-            "-ign_eof",
-            "-verify_return_error",
-        ])
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("openssl s_client")
-}
 
 fn stop(mut child: Child) -> String {
     let _ = child.kill();
@@ -42,6 +24,7 @@ fn s_client_moves_one_mib_each_way_through_the_serial_port() {
     let serial = sim.open_serial(BaudRate::B921600);
     let mut client = s_client(
         &sim,
+        None,
         &[
             "-CAfile",
             cert.to_str().unwrap_or_default(),
@@ -143,16 +126,10 @@ fn client_authentication_refuses_missing_and_foreign_certificates() {
     }
     // A client with a certificate from the configured CA gets through.
     let mut serial = sim.open_serial(BaudRate::B115200);
-    let mut c = Command::new("openssl")
-        .args([
-            "s_client",
-            "-connect",
-            &format!("{}:{}", sim.ip, sim.data_port()),
-            "-quiet",
-            "-ign_eof",
-            "-verify_return_error",
-        ])
-        .args([
+    let mut c = s_client(
+        &sim,
+        Some(&certs),
+        &[
             "-CAfile",
             &cafile,
             "-verify_ip",
@@ -161,13 +138,8 @@ fn client_authentication_refuses_missing_and_foreign_certificates() {
             "good.pem",
             "-key",
             "good.key",
-        ])
-        .current_dir(&certs)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("s_client");
+        ],
+    );
     let est = sim.wait_event("tls_established", Duration::from_secs(20));
     assert!(
         est["peer"]
@@ -209,6 +181,7 @@ fn a_plaintext_client_is_refused_and_the_port_keeps_serving() {
     let mut serial = sim.open_serial(BaudRate::B921600);
     let mut c = s_client(
         &sim,
+        None,
         &[
             "-CAfile",
             cert.to_str().unwrap_or_default(),

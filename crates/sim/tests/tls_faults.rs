@@ -4,35 +4,24 @@
 
 mod common;
 
-use common::openssl::device_cert;
+use common::openssl::{device_cert, s_client};
 use common::*;
 use nix::sys::termios::BaudRate;
 use serde_json::Value;
 use std::io::{Read, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 const CONFIGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sim-configs");
 
 /// `openssl s_client` verifying the device against `cert`.
-fn s_client(sim: &Sim, cert: &std::path::Path) -> Child {
-    Command::new("openssl")
-        .args([
-            "s_client",
-            "-connect",
-            &format!("{}:{}", sim.ip, sim.data_port()),
-            "-quiet",
-            "-ign_eof",
-            "-verify_return_error",
-            "-CAfile",
-        ])
-        .arg(cert)
-        .args(["-verify_ip", &sim.ip.to_string()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("openssl s_client")
+fn client(sim: &Sim, cert: &std::path::Path) -> Child {
+    let cert = cert.to_str().expect("utf-8 path");
+    s_client(
+        sim,
+        None,
+        &["-CAfile", cert, "-verify_ip", &sim.ip.to_string()],
+    )
 }
 
 fn send(client: &mut Child, data: &[u8]) {
@@ -51,7 +40,7 @@ fn fault_list(sim: &Sim) -> Vec<Value> {
 /// A new client after the fault: the handshake completes and its data reaches the serial port.
 fn port_still_serves(sim: &mut Sim, cert: &std::path::Path, serial: &mut std::fs::File) {
     sim.seen.clear();
-    let mut c = s_client(sim, cert);
+    let mut c = client(sim, cert);
     sim.wait_event("tls_established", Duration::from_secs(20));
     send(&mut c, b"again");
     assert_eq!(read_for(serial, 5, Duration::from_secs(10)), b"again");
@@ -64,7 +53,7 @@ fn a_corrupted_record_ends_the_session_with_a_tls_failure() {
     let mut sim = Sim::start(&["--config", &format!("{CONFIGS}/tls-server.toml")]);
     let cert = device_cert(&sim);
     let mut serial = sim.open_serial(BaudRate::B921600);
-    let mut c = s_client(&sim, &cert);
+    let mut c = client(&sim, &cert);
     sim.wait_event("tls_established", Duration::from_secs(20));
     send(&mut c, b"before");
     assert_eq!(read_for(&mut serial, 6, Duration::from_secs(10)), b"before");
@@ -99,7 +88,7 @@ fn an_aborted_handshake_fails_on_both_sides_and_the_port_keeps_serving() {
     let cert = device_cert(&sim);
     let mut serial = sim.open_serial(BaudRate::B921600);
     sim.ctl_ok(&["fault", "add", "tls.abort_handshake", "id=cut"]);
-    let c = s_client(&sim, &cert);
+    let c = client(&sim, &cert);
     let out = c.wait_with_output().expect("s_client");
     assert!(!out.status.success(), "the handshake should fail");
     assert!(out.stdout.is_empty());

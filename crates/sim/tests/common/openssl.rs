@@ -2,7 +2,7 @@
 
 use super::{binary, Sim};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 /// Runs `openssl ARGS` in `dir` and fails the test with its stderr if it fails.
 pub fn openssl(args: &[&str], dir: &Path) {
@@ -84,4 +84,27 @@ pub fn device_cert(sim: &Sim) -> PathBuf {
     let path = sim.dir.join("device.pem");
     std::fs::write(&path, &out.stdout).expect("write cert");
     path
+}
+
+/// `openssl s_client` connected to the device's data port, run in `dir` (for relative
+/// certificate paths), that keeps reading after its input ends and fails on any verification
+/// error; `extra` adds options (CA file, client certificate, ...).
+pub fn s_client(sim: &Sim, dir: Option<&Path>, extra: &[&str]) -> Child {
+    let mut cmd = Command::new("openssl");
+    cmd.args([
+        "s_client",
+        "-connect",
+        &format!("{}:{}", sim.ip, sim.data_port()),
+        "-quiet",
+        "-ign_eof",
+        "-verify_return_error",
+    ])
+    .args(extra)
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
+    cmd.spawn().expect("openssl s_client")
 }
