@@ -74,34 +74,53 @@ impl ModemMode {
     }
 }
 
+impl ModemMode {
+    /// Forgets the call if it is `conn`; true when it was.
+    fn end_call(&mut self, conn: ConnId) -> bool {
+        let ours = self.conn == Some(conn);
+        if ours {
+            self.conn = None;
+        }
+        ours
+    }
+}
+
 impl DataPort {
-    /// Serial bytes in modem emulation mode.
-    pub(super) fn modem_serial(&mut self, bytes: &[u8], now: Instant, out: &mut VecDeque<Action>) {
+    /// Tells the emulator something (`f`), then carries out whatever it asks for in return.
+    fn tell_modem(
+        &mut self,
+        now: Instant,
+        out: &mut VecDeque<Action>,
+        f: impl FnOnce(&mut ModemMode),
+    ) {
         if let Some(m) = &mut self.modem {
-            m.emu.serial_input(bytes, now);
+            f(m);
         }
         self.modem_drain(now, out);
+    }
+
+    /// Serial bytes in modem emulation mode.
+    pub(super) fn modem_serial(&mut self, bytes: &[u8], now: Instant, out: &mut VecDeque<Action>) {
+        self.tell_modem(now, out, |m| m.emu.serial_input(bytes, now));
     }
 
     /// Runs the emulator's timers.
     pub(super) fn modem_timeout(&mut self, now: Instant, out: &mut VecDeque<Action>) {
-        if let Some(m) = &mut self.modem {
+        self.tell_modem(now, out, |m| {
             if m.emu.next_deadline().is_some_and(|d| d <= now) {
                 m.emu.handle_timeout(now);
             }
-        }
-        self.modem_drain(now, out);
+        });
     }
 
     /// The DTE's DTR (the device's DSR input) changed.
     pub(super) fn modem_dsr(&mut self, high: bool, now: Instant, out: &mut VecDeque<Action>) {
-        if let Some(m) = &mut self.modem {
+        self.tell_modem(now, out, |m| {
             if m.dsr != high {
                 m.dsr = high;
                 m.emu.dtr_changed(high, now);
             }
-        }
-        self.modem_drain(now, out);
+        });
     }
 
     /// A peer connected while in modem mode: a call for `ATA`, or refused.
@@ -155,14 +174,16 @@ impl DataPort {
         now: Instant,
         out: &mut VecDeque<Action>,
     ) {
-        if let Some(m) = &mut self.modem {
-            if m.conn == Some(conn) {
-                m.conn = None;
-                self.stats.connect_failures += 1;
+        let mut failed = false;
+        self.tell_modem(now, out, |m| {
+            if m.end_call(conn) {
+                failed = true;
                 m.emu.connect_failed(now);
             }
+        });
+        if failed {
+            self.stats.connect_failures += 1;
         }
-        self.modem_drain(now, out);
     }
 
     /// Session data in modem mode (already through the session's stack).
@@ -172,10 +193,7 @@ impl DataPort {
         now: Instant,
         out: &mut VecDeque<Action>,
     ) {
-        if let Some(m) = &mut self.modem {
-            m.emu.network_input(data, now);
-        }
-        self.modem_drain(now, out);
+        self.tell_modem(now, out, |m| m.emu.network_input(data, now));
     }
 
     /// The modem's session ended from the network side.
@@ -185,13 +203,11 @@ impl DataPort {
         now: Instant,
         out: &mut VecDeque<Action>,
     ) {
-        if let Some(m) = &mut self.modem {
-            if m.conn == Some(conn) {
-                m.conn = None;
+        self.tell_modem(now, out, |m| {
+            if m.end_call(conn) {
                 m.emu.remote_closed(now);
             }
-        }
-        self.modem_drain(now, out);
+        });
     }
 
     /// Builds the session for a call; false if its stack could not start (the emulator is told
