@@ -19,7 +19,7 @@ use crate::cli::RunArgs;
 use crate::output;
 use clock::WallClock;
 use crossbeam_channel::{Receiver, Sender};
-use m2285_core::io::{Action, NetEvent};
+use m2285_core::io::{Action, ConnId, NetEvent};
 use m2285_core::{Config, Device, Event};
 use m2285_net::{HostNet, HostNotice, TokenSpace};
 use m2285_time::Instant;
@@ -216,15 +216,10 @@ impl Runtime {
                     WAKER => self.wakeups(now),
                     TIMER => self.timer.fired(),
                     _ => {
-                        let device = &self.device;
-                        let held = self.serial.backed_up();
-                        self.net.ready(self.poll.registry(), ev.token(), &|c| {
-                            if held {
-                                0
-                            } else {
-                                device.net_input_room(c)
-                            }
-                        });
+                        {
+                            let room = net_room(&self.device, self.serial.backed_up());
+                            self.net.ready(self.poll.registry(), ev.token(), &room);
+                        }
                         self.feed_net(now);
                     }
                 }
@@ -303,18 +298,13 @@ impl Runtime {
         // Each pass reads at most the device's room (4 KiB); with pacing off the device empties
         // it at once, so keep going while it takes more, up to a bound that keeps the loop fair.
         for _ in 0..MAX_READ_PASSES {
-            if !self.net.has_throttled() {
-                break;
+            {
+                let room = net_room(&self.device, self.serial.backed_up());
+                if !self.net.throttled_with_room(&room) {
+                    break;
+                }
+                self.net.retry_throttled(self.poll.registry(), &room);
             }
-            let device = &self.device;
-            if self.serial.backed_up() {
-                break;
-            }
-            let room = |c| device.net_input_room(c);
-            if !self.net.throttled_with_room(&room) {
-                break;
-            }
-            self.net.retry_throttled(self.poll.registry(), &room);
             self.feed_net(now);
             self.pump(now)?;
         }
@@ -449,6 +439,18 @@ impl Runtime {
         tracing::info!("shutting down");
         self.net.close_all(self.poll.registry());
         output::emit_event(json!({"event": "shutdown"}), self.clock.now());
+    }
+}
+
+/// How much the runtime may read from a connection now: the device's room, or nothing while
+/// the serial-side program is so far behind that the network must wait (docs/serial-port.md).
+fn net_room(device: &Device, serial_backed_up: bool) -> impl Fn(ConnId) -> usize + '_ {
+    move |conn| {
+        if serial_backed_up {
+            0
+        } else {
+            device.net_input_room(conn)
+        }
     }
 }
 
