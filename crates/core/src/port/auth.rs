@@ -65,7 +65,7 @@ impl DataPort {
             .collect();
         for conn in late {
             self.stats.login_failures += 1;
-            self.end(conn, CloseReason::LoginFailed, out, true);
+            self.end(conn, CloseReason::LoginFailed, out);
         }
     }
 

@@ -199,14 +199,14 @@ impl DataPort {
         self.login_notes(conn, &o.notes, out);
         if let Some(reason) = o.close.take() {
             if reason == stack::login::LOGIN_FAILED {
-                self.end(conn, CloseReason::LoginFailed, out, true);
+                self.end(conn, CloseReason::LoginFailed, out);
                 return o;
             }
             if reason.starts_with("TLS:") {
                 self.stats.tls_failures += 1;
             }
             self.stats.session_errors += 1;
-            self.end(conn, CloseReason::Failed(reason), out, true);
+            self.end(conn, CloseReason::Failed(reason), out);
         }
         o
     }
@@ -324,7 +324,7 @@ impl DataPort {
             NetEvent::PeerClosed { conn } | NetEvent::Failed { conn, .. }
                 if self.modem.is_some() =>
             {
-                self.end(conn, CloseReason::PeerClosed, out, false);
+                self.end(conn, CloseReason::PeerClosed, out);
                 self.modem_session_ended(conn, now, out);
             }
             NetEvent::Connected { conn, peer } if self.modem.is_some() => {
@@ -345,10 +345,10 @@ impl DataPort {
                     effects.send_break |= o.notes.contains(&StackNote::Break);
                 }
             }
-            NetEvent::PeerClosed { conn } => self.end(conn, CloseReason::PeerClosed, out, false),
+            NetEvent::PeerClosed { conn } => self.end(conn, CloseReason::PeerClosed, out),
             NetEvent::Failed { conn, reason } => {
                 self.stats.session_errors += 1;
-                self.end(conn, CloseReason::Failed(reason), out, false);
+                self.end(conn, CloseReason::Failed(reason), out);
             }
             NetEvent::Connected { conn, peer } => self.outbound_up(conn, peer, now, out),
             NetEvent::ConnectFailed { conn, reason } => self.connect_failed(conn, reason, now, out),
@@ -479,19 +479,14 @@ impl DataPort {
         true
     }
 
-    /// Ends a session; `close_socket` when the device (not the peer) ends it.
-    fn end(
-        &mut self,
-        conn: ConnId,
-        reason: CloseReason,
-        out: &mut VecDeque<Action>,
-        close_socket: bool,
-    ) {
+    /// Ends a session (or closes a connection that is not one): TLS close_notify, socket
+    /// closed, event reported.
+    fn end(&mut self, conn: ConnId, reason: CloseReason, out: &mut VecDeque<Action>) {
         self.client.session_ended(conn);
         let Some(mut session) = self.sessions.remove(conn) else {
-            if close_socket {
-                out.push_back(Action::Close { conn });
-            }
+            // Not (or no longer) a session, e.g. a call being set up: just close the socket
+            // (a no-op for one the runtime already dropped).
+            out.push_back(Action::Close { conn });
             return;
         };
         // A clean TLS shutdown (close_notify) before the socket closes.
@@ -535,7 +530,7 @@ impl DataPort {
             let conns: Vec<ConnId> = self.sessions.iter().map(|s| s.conn).collect();
             for conn in conns {
                 self.stats.inactivity_timeouts += 1;
-                self.end(conn, CloseReason::InactivityTimeout, out, true);
+                self.end(conn, CloseReason::InactivityTimeout, out);
             }
         }
         self.client_timers(now, out);

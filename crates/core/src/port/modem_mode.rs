@@ -347,11 +347,7 @@ impl DataPort {
                         });
                     }
                     if let Some(conn) = m.conn.take() {
-                        if self.sessions.contains(conn) {
-                            self.end(conn, CloseReason::HungUp, out, true);
-                        } else {
-                            out.push_back(Action::Close { conn });
-                        }
+                        self.end(conn, CloseReason::HungUp, out);
                     }
                 }
                 ModemOutput::Reset => {}

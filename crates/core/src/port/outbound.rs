@@ -42,7 +42,7 @@ impl DataPort {
     pub fn shutdown(&mut self, out: &mut VecDeque<Action>) {
         let conns: Vec<ConnId> = self.sessions.iter().map(|s| s.conn).collect();
         for conn in conns {
-            self.end(conn, CloseReason::PortDisabled, out, true);
+            self.end(conn, CloseReason::PortDisabled, out);
         }
         let dropped = self.client.cancel(out) + self.packetizer.clear();
         self.discard(dropped, "port reconfigured", out);
@@ -91,7 +91,7 @@ impl DataPort {
         }
         let conns: Vec<ConnId> = self.sessions.iter().map(|s| s.conn).collect();
         for conn in conns {
-            self.end(conn, CloseReason::DsrLow, out, true);
+            self.end(conn, CloseReason::DsrLow, out);
         }
         let dropped = self.client.cancel(out) + self.packetizer.clear();
         self.discard(dropped, "dsr low", out);
