@@ -2,6 +2,7 @@
 
 mod cli;
 mod control;
+mod mgmt;
 mod output;
 mod realtime;
 mod scenario_cmd;

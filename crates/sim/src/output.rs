@@ -3,11 +3,12 @@
 //!
 //! The same lines go to every subscriber of the control API's event stream (`GET /events`).
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
 use m2285_time::Instant;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::sync::Mutex;
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::mpsc::{Receiver, Sender};
 
 /// Lines kept for one event-stream subscriber that does not keep up; beyond this its lines are
 /// dropped (stdout never waits for a slow HTTP client).
@@ -24,7 +25,7 @@ pub fn emit(value: &Value) {
         let _ = out.flush();
     }
     if let Ok(mut subs) = SUBSCRIBERS.lock() {
-        subs.retain(|s| !matches!(s.try_send(line.clone()), Err(TrySendError::Disconnected(_))));
+        subs.retain(|s| !matches!(s.try_send(line.clone()), Err(TrySendError::Closed(_))));
     }
 }
 
@@ -51,9 +52,10 @@ pub fn emit_event(mut value: Value, now: Instant) {
     emit(&value);
 }
 
-/// A receiver of every line printed from now on.
+/// A receiver of every line printed from now on (an async channel: the event stream is
+/// served on the management thread).
 pub fn subscribe() -> Receiver<String> {
-    let (tx, rx) = crossbeam_channel::bounded(SUBSCRIBER_BACKLOG);
+    let (tx, rx) = tokio::sync::mpsc::channel(SUBSCRIBER_BACKLOG);
     if let Ok(mut subs) = SUBSCRIBERS.lock() {
         subs.push(tx);
     }

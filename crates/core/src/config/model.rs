@@ -258,6 +258,23 @@ pub struct Sim {
     pub control_port: u16,
     /// Seconds in one device minute (minute-based timers).
     pub minute_s: u32,
+    /// Which control API requests need the token (`control.token` in the state directory).
+    pub control_auth: ControlAuth,
+    /// Milliseconds a control API connection may wait for a request's headers (idle, or
+    /// between keep-alive requests) or spend sending its body before it is closed.
+    pub control_idle_timeout_ms: u32,
+}
+
+/// Which control API requests must carry the token (docs/control-api.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlAuth {
+    /// No request needs it.
+    Off,
+    /// Requests that change the device (every method but GET and HEAD); reads are open.
+    Changes,
+    /// Every request.
+    All,
 }
 
 /// One entry of a port's remote host list (manual §4.6).

@@ -140,6 +140,8 @@ pub const KEYS: &[KeySpec] = &[
     key("sim.pacing", K::Bool, D::Bool(true), "Pace the serial line at the configured baud rate. false moves bytes as fast as the host allows (benchmarks)."),
     key("sim.control_port", K::Int { min: 0, max: 65535 }, D::Int(8285), "Port of the control API (HTTP + JSON on the device's loopback address; `m2285-sim ctl`). 0, or sim.free_ports, picks a free port; the ready line reports it as ports.control."),
     key("sim.minute_s", K::Int { min: 1, max: 60 }, D::Int(60), "Seconds in one device minute, for minute-based timers (the cyclic connection interval). Tests shorten it; the device has 60."),
+    key("sim.control_auth", K::OneOf(&["changes", "all", "off"]), D::Str("changes"), "Which control API requests must carry the token the device keeps in its state directory (control.token, made on first start; `ctl` reads it): changes = every request but GET/HEAD, all = every request, off = none. Read at start."),
+    key("sim.control_idle_timeout_ms", K::Int { min: 100, max: 3600000 }, D::Int(10000), "Control API: a connection that sends no complete request headers (idle, or between keep-alive requests) or no complete body for this long is closed. Read at start; tests shorten it."),
 ];
 
 /// The spec of a key, by its dotted path (list items as `list[].field`).

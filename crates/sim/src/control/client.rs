@@ -3,6 +3,8 @@
 use clap::{Args, Subcommand};
 use serde_json::{json, Map, Value};
 use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Where the control API is when `--addr` and `M2285_CTL` do not say: the factory device.
@@ -15,6 +17,14 @@ pub struct CtlArgs {
     /// $M2285_CTL, else 127.0.0.1:8285.
     #[arg(long, value_name = "HOST:PORT")]
     pub addr: Option<String>,
+    /// The device's state directory, where its control token is (as for running the device).
+    /// Default: the default state directory of HOST.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// The control token, instead of reading it from the state directory. Default:
+    /// $M2285_CTL_TOKEN, else the state directory's control.token.
+    #[arg(long, value_name = "TOKEN")]
+    pub control_token: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub cmd: CtlCommand,
@@ -101,6 +111,12 @@ pub fn run(args: CtlArgs) -> ExitCode {
         .or_else(|| std::env::var("M2285_CTL").ok())
         .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
     let base = format!("http://{addr}");
+    let token = args
+        .control_token
+        .or_else(|| std::env::var("M2285_CTL_TOKEN").ok())
+        .or_else(|| stored_token(&addr, args.state_dir));
+    let call =
+        |method: &str, url: &str, body: Option<Value>| call(method, url, body, token.as_deref());
     let result = match args.cmd {
         CtlCommand::Status => call("GET", &format!("{base}/status"), None),
         CtlCommand::Signals => call("GET", &format!("{base}/signals"), None),
@@ -129,7 +145,7 @@ pub fn run(args: CtlArgs) -> ExitCode {
             ),
             Err(e) => Err(Failure::Usage(e)),
         },
-        CtlCommand::Events => events(&format!("{base}/events")),
+        CtlCommand::Events => events(&format!("{base}/events"), token.as_deref()),
         CtlCommand::Fault {
             op: FaultOp::Add { name, params },
         } => match pairs(&params) {
@@ -195,7 +211,37 @@ fn pairs(items: &[String]) -> Result<Map<String, Value>, String> {
         .collect()
 }
 
-fn call(method: &str, url: &str, body: Option<Value>) -> Result<Value, Failure> {
+/// The token in the device's state directory: `state_dir`, else the default one of the
+/// address's host. `None` (with a note when the file is there but unusable) if there is none:
+/// reads need no token by default.
+fn stored_token(addr: &str, state_dir: Option<PathBuf>) -> Option<String> {
+    let dir = state_dir.or_else(|| {
+        let ip = addr
+            .parse::<SocketAddr>()
+            .map(|a| a.ip())
+            .ok()
+            .or_else(|| addr.parse::<IpAddr>().ok())?;
+        Some(crate::state_dir::default_for(ip))
+    })?;
+    match super::token::read(&dir) {
+        Ok(token) => Some(token),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            eprintln!(
+                "m2285-sim ctl: not using {}: {e}",
+                dir.join(super::token::TOKEN_FILE).display()
+            );
+            None
+        }
+    }
+}
+
+fn call(
+    method: &str,
+    url: &str,
+    body: Option<Value>,
+    token: Option<&str>,
+) -> Result<Value, Failure> {
     let mut req = minreq::Request::new(
         match method {
             "POST" => minreq::Method::Post,
@@ -206,6 +252,9 @@ fn call(method: &str, url: &str, body: Option<Value>) -> Result<Value, Failure> 
         url,
     )
     .with_timeout(15);
+    if let Some(token) = token {
+        req = req.with_header("Authorization", format!("Bearer {token}"));
+    }
     if let Some(b) = body {
         req = req
             .with_header("Content-Type", "application/json")
@@ -224,8 +273,12 @@ fn call(method: &str, url: &str, body: Option<Value>) -> Result<Value, Failure> 
     }
 }
 
-fn events(url: &str) -> Result<Value, Failure> {
-    let resp = minreq::get(url)
+fn events(url: &str, token: Option<&str>) -> Result<Value, Failure> {
+    let mut req = minreq::get(url);
+    if let Some(token) = token {
+        req = req.with_header("Authorization", format!("Bearer {token}"));
+    }
+    let resp = req
         .send_lazy()
         .map_err(|e| Failure::Unreachable(e.to_string()))?;
     if resp.status_code != 200 {

@@ -118,9 +118,15 @@ impl Runtime {
             config.sim.control_port
         };
         let wake_control = waker.clone();
+        let control_settings = crate::control::Settings {
+            auth: config.sim.control_auth,
+            token: crate::control::token::load_or_create(state_dir)?,
+            idle_timeout: Duration::from_millis(u64::from(config.sim.control_idle_timeout_ms)),
+        };
         let control = crate::control::ControlServer::start(
             args.ip,
             control_port,
+            control_settings,
             control_tx,
             std::sync::Arc::new(move || {
                 let _ = wake_control.wake();

@@ -6,6 +6,7 @@ use super::{binary, unique_ip, Sim};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -22,13 +23,28 @@ impl Sim {
         format!("{}:{}", self.ip, self.control_port())
     }
 
-    /// Runs `m2285-sim ctl --addr ... ARGS`; returns the exit code, stdout parsed as JSON (or
-    /// Null) and stderr.
+    /// The device's state directory (`--state-dir` of [`Sim::start`]).
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.join("state")
+    }
+
+    /// The control token the device made in its state directory.
+    pub fn control_token(&self) -> String {
+        std::fs::read_to_string(self.state_dir().join("control.token"))
+            .expect("control.token in the state directory")
+            .trim()
+            .to_owned()
+    }
+
+    /// Runs `m2285-sim ctl --addr ... --state-dir ... ARGS` (so `ctl` finds the token the way
+    /// a user's does); returns the exit code, stdout parsed as JSON (or Null) and stderr.
     pub fn ctl(&self, args: &[&str]) -> (i32, Value, String) {
         let out = Command::new(binary())
             .arg("ctl")
             .arg("--addr")
             .arg(self.control_addr())
+            .arg("--state-dir")
+            .arg(self.state_dir())
             .args(args)
             .output()
             .expect("run m2285-sim ctl");
@@ -95,17 +111,37 @@ impl Sim {
     }
 }
 
-/// One HTTP request to the control API with a raw socket; returns status and JSON body.
+/// One HTTP request to the control API with a raw socket, as a well-behaved client sends it
+/// (its own Host, JSON, the token); returns status and JSON body.
 pub fn http(sim: &Sim, method: &str, path: &str, body: &str) -> (u16, Value) {
-    let mut s = TcpStream::connect((sim.ip, sim.control_port())).expect("connect control API");
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok();
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+    let host = sim.control_addr();
+    let auth = format!("Bearer {}", sim.control_token());
+    let headers = [
+        ("Host", host.as_str()),
+        ("Content-Type", "application/json"),
+        ("Authorization", auth.as_str()),
+    ];
+    http_with(sim, method, path, &headers, body)
+}
+
+/// One HTTP/1.1 request to the control API with exactly these headers (plus `Connection:
+/// close` and the body's `Content-Length`); returns status and JSON body.
+pub fn http_with(
+    sim: &Sim,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Value) {
+    let mut req = format!("{method} {path} HTTP/1.1\r\n");
+    for (name, value) in headers {
+        req.push_str(&format!("{name}: {value}\r\n"));
+    }
+    req.push_str(&format!(
+        "Connection: close\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
-    );
-    s.write_all(req.as_bytes()).expect("send request");
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).ok();
+    ));
+    let resp = http_raw(sim, req.as_bytes());
     let status = resp
         .split_whitespace()
         .nth(1)
@@ -113,6 +149,17 @@ pub fn http(sim: &Sim, method: &str, path: &str, body: &str) -> (u16, Value) {
         .unwrap_or(0);
     let body = resp.split("\r\n\r\n").nth(1).unwrap_or("");
     (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// Sends `request` as is to the control API and returns everything it answers until it
+/// closes (or 10 s pass).
+pub fn http_raw(sim: &Sim, request: &[u8]) -> String {
+    let mut s = TcpStream::connect((sim.ip, sim.control_port())).expect("connect control API");
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    s.write_all(request).expect("send request");
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).ok();
+    String::from_utf8_lossy(&resp).into_owned()
 }
 
 /// A TCP server on a loopback address of its own.
