@@ -6,7 +6,6 @@ use super::{binary, unique_ip, Sim};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -23,14 +22,9 @@ impl Sim {
         format!("{}:{}", self.ip, self.control_port())
     }
 
-    /// The device's state directory (`--state-dir` of [`Sim::start`]).
-    pub fn state_dir(&self) -> PathBuf {
-        self.dir.join("state")
-    }
-
     /// The control token the device made in its state directory.
     pub fn control_token(&self) -> String {
-        std::fs::read_to_string(self.state_dir().join("control.token"))
+        std::fs::read_to_string(self.state.join("control.token"))
             .expect("control.token in the state directory")
             .trim()
             .to_owned()
@@ -44,7 +38,7 @@ impl Sim {
             .arg("--addr")
             .arg(self.control_addr())
             .arg("--state-dir")
-            .arg(self.state_dir())
+            .arg(&self.state)
             .args(args)
             .output()
             .expect("run m2285-sim ctl");

@@ -48,10 +48,21 @@ pub fn unique_ip() -> IpAddr {
     ))
 }
 
+/// How [`Sim::launch`] starts the binary.
+#[derive(Debug, Clone, Default)]
+pub struct Launch {
+    /// No `--state-dir`: the default one, under a private `XDG_STATE_HOME`.
+    pub default_state_dir: bool,
+    /// The process's descriptor limit (RLIMIT_NOFILE, soft and hard).
+    pub max_files: Option<u64>,
+}
+
 /// A running simulator.
 pub struct Sim {
     pub child: Child,
     pub dir: PathBuf,
+    /// Its state directory.
+    pub state: PathBuf,
     pub link: PathBuf,
     pub ip: IpAddr,
     pub ready: Value,
@@ -62,6 +73,11 @@ pub struct Sim {
 impl Sim {
     /// Starts a device with these extra arguments (e.g. `--set k=v`); free ports are used.
     pub fn start(args: &[&str]) -> Sim {
+        Sim::launch(args, Launch::default())
+    }
+
+    /// Starts a device with these extra arguments, launched as `how` says.
+    pub fn launch(args: &[&str], how: Launch) -> Sim {
         let dir = temp_dir("sim");
         let link = dir.join("ttyS0");
         let ip = unique_ip();
@@ -70,12 +86,33 @@ impl Sim {
             .arg(&link)
             .arg("--ip")
             .arg(ip.to_string())
-            .arg("--state-dir")
-            .arg(dir.join("state"))
             .args(["--set", "sim.free_ports=true", "--log", "warn"])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
+        let state = if how.default_state_dir {
+            let xdg = dir.join("xdg");
+            cmd.env("XDG_STATE_HOME", &xdg);
+            xdg.join("m2285-sim").join(ip.to_string())
+        } else {
+            cmd.arg("--state-dir").arg(dir.join("state"));
+            dir.join("state")
+        };
+        if let Some(limit) = how.max_files {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: between fork and exec the closure only calls setrlimit, which is
+            // async-signal-safe, and allocates nothing.
+            unsafe {
+                cmd.pre_exec(move || {
+                    nix::sys::resource::setrlimit(
+                        nix::sys::resource::Resource::RLIMIT_NOFILE,
+                        limit,
+                        limit,
+                    )
+                    .map_err(std::io::Error::from)
+                });
+            }
+        }
         let mut child = cmd.spawn().expect("start m2285-sim");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = channel();
@@ -99,6 +136,7 @@ impl Sim {
         Sim {
             child,
             dir,
+            state,
             link,
             ip,
             ready,
