@@ -224,13 +224,9 @@ fn stored_token(addr: &str, state_dir: Option<PathBuf>) -> Option<String> {
         Some(crate::state_dir::default_for(ip))
     })?;
     match super::token::read(&dir) {
-        Ok(token) => Some(token),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Ok(token) => token,
         Err(e) => {
-            eprintln!(
-                "m2285-sim ctl: not using {}: {e}",
-                dir.join(super::token::TOKEN_FILE).display()
-            );
+            eprintln!("m2285-sim ctl: not using the control token: {e}");
             None
         }
     }

@@ -3,7 +3,7 @@
 //! change the device through the control API (docs/control-api.md).
 
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 /// The token's file in the state directory.
@@ -19,9 +19,9 @@ const MAX_FILE: u64 = 1024;
 /// a link, not a regular file, readable by others, or not a token.
 pub fn load_or_create(dir: &Path) -> Result<String, String> {
     let path = dir.join(TOKEN_FILE);
-    let describe = |e: io::Error| format!("control token {}: {e}", path.display());
+    let describe = |e: io::Error| format!("control token: {e}");
     match read(dir) {
-        Ok(token) => {
+        Ok(Some(token)) => {
             let mode = std::fs::symlink_metadata(&path)
                 .map_err(describe)?
                 .permissions()
@@ -35,43 +35,35 @@ pub fn load_or_create(dir: &Path) -> Result<String, String> {
             }
             Ok(token)
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => match create(&path) {
+        Ok(None) => match create(&path) {
             Ok(token) => Ok(token),
             // Another process made it first: use theirs.
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => read(dir).map_err(describe),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => match read(dir) {
+                Ok(Some(token)) => Ok(token),
+                Ok(None) => Err(format!("control token {}: vanished", path.display())),
+                Err(e) => Err(describe(e)),
+            },
             Err(e) => Err(describe(e)),
         },
         Err(e) => Err(describe(e)),
     }
 }
 
-/// Reads the token in `dir` without following a link; `NotFound` when there is none.
-pub fn read(dir: &Path) -> io::Result<String> {
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
-        .open(dir.join(TOKEN_FILE))
-        .map_err(|e| {
-            if e.raw_os_error() == Some(nix::libc::ELOOP) {
-                io::Error::other("is a symbolic link; refusing it")
-            } else {
-                e
-            }
-        })?;
-    if !file.metadata()?.is_file() {
-        return Err(io::Error::other("not a regular file"));
-    }
-    let mut text = String::new();
-    file.take(MAX_FILE)
-        .read_to_string(&mut text)
-        .map_err(|_| io::Error::other("not a token (not text)"))?;
+/// Reads the token in `dir` without following a link at its name; `None` when there is none.
+pub fn read(dir: &Path) -> io::Result<Option<String>> {
+    let path = dir.join(TOKEN_FILE);
+    let Some(bytes) = m2285_hostfs::read_private(&path, MAX_FILE)? else {
+        return Ok(None);
+    };
+    let text = String::from_utf8_lossy(&bytes);
     let token = text.trim();
     if valid(token) {
-        Ok(token.to_owned())
+        Ok(Some(token.to_owned()))
     } else {
-        Err(io::Error::other(
-            "not a token (expected one line of letters and digits); delete it to make a new one",
-        ))
+        Err(io::Error::other(format!(
+            "{}: not a token (expected one line of letters and digits); delete it to make a new one",
+            path.display()
+        )))
     }
 }
 
@@ -83,18 +75,13 @@ pub fn valid(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
-/// Makes a fresh token at `path`: created new (never through a link, never over a file), 0600.
+/// Makes a fresh token at `path` with `O_CREAT|O_EXCL|O_NOFOLLOW`, mode 0600: never through a
+/// link, never over a file someone put there first.
 fn create(path: &Path) -> io::Result<String> {
     let token = fresh()?;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
-        .open(path)?;
-    // The mode given at creation is narrowed by the umask only, never widened; say it again
-    // in case the file system ignores it.
-    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    let mut file = m2285_hostfs::create_new(path, m2285_hostfs::SECRET_MODE)?;
+    // The mode given at creation is only ever narrowed by the umask; say it again anyway.
+    file.set_permissions(std::fs::Permissions::from_mode(m2285_hostfs::SECRET_MODE))?;
     file.write_all(format!("{token}\n").as_bytes())?;
     file.sync_all()?;
     Ok(token)
@@ -136,7 +123,7 @@ mod tests {
         std::fs::write(&victim, "v\n").expect("victim");
         std::os::unix::fs::symlink(&victim, dir.join(TOKEN_FILE)).expect("link");
         let e = load_or_create(&dir).expect_err("a link is refused");
-        assert!(e.contains("symbolic link"), "{e}");
+        assert!(e.contains("control token"), "{e}");
         assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "v\n");
         let _ = std::fs::remove_dir_all(&dir);
     }
