@@ -220,7 +220,12 @@ fn stored_token(addr: &str, state_dir: Option<PathBuf>) -> Option<String> {
             .parse::<SocketAddr>()
             .map(|a| a.ip())
             .ok()
-            .or_else(|| addr.parse::<IpAddr>().ok())?;
+            .or_else(|| addr.parse::<IpAddr>().ok())
+            .or_else(|| {
+                let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
+                host.eq_ignore_ascii_case("localhost")
+                    .then_some(IpAddr::from([127, 0, 0, 1]))
+            })?;
         Some(crate::state_dir::default_for(ip))
     })?;
     match super::token::read(&dir) {
