@@ -226,7 +226,10 @@ impl Device {
         self.last_now = self.last_now.max(now);
         let now = self.last_now;
         self.scratch.clear();
-        self.serial.rx.pop_completed(now, &mut self.scratch);
+        let limit = self.serial_rx_limit();
+        self.serial
+            .rx
+            .pop_completed_at_most(now, limit, &mut self.scratch);
         mask_to_data_bits(&mut self.scratch, self.serial.rx.params());
         if !self.scratch.is_empty() {
             let mut bytes = std::mem::take(&mut self.scratch);

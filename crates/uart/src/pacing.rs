@@ -97,10 +97,17 @@ impl PacedLine {
 
     /// Moves every character that has finished by `now` into `out`; returns how many.
     pub fn pop_completed(&mut self, now: Instant, out: &mut Vec<u8>) -> usize {
-        let n = if !self.paced {
-            self.queue.len()
-        } else if self.held {
+        self.pop_completed_at_most(now, usize::MAX, out)
+    }
+
+    /// Like [`PacedLine::pop_completed`], but moves at most `max` characters; the others that
+    /// finished stay queued and come out at the next call (the receiver took no more: flow
+    /// control stopped the sender within the character that reached its threshold).
+    pub fn pop_completed_at_most(&mut self, now: Instant, max: usize, out: &mut Vec<u8>) -> usize {
+        let n = if self.held {
             0
+        } else if !self.paced {
+            self.queue.len()
         } else {
             let elapsed = now.saturating_since(self.burst_start);
             let nanos = u128::from(m2285_time::duration_nanos(elapsed));
@@ -112,6 +119,7 @@ impl PacedLine {
                 .unwrap_or(usize::MAX)
                 .min(self.queue.len())
         };
+        let n = n.min(max);
         out.extend(self.queue.drain(..n));
         self.burst_done += n as u64;
         n
@@ -244,6 +252,23 @@ mod tests {
         l.set_held(false, Instant::from_secs(5));
         assert_eq!(l.pop_completed(Instant::from_secs(5), &mut out), 0);
         assert_eq!(l.pop_completed(Instant::from_secs(6), &mut out), 2);
+    }
+
+    #[test]
+    fn held_line_stops_even_unpaced() {
+        let mut l = PacedLine::new(SerialParams::default(), 16, false);
+        l.push(b"abc", Instant::ZERO);
+        l.set_held(true, Instant::ZERO);
+        let mut out = Vec::new();
+        assert_eq!(l.pop_completed(Instant::from_secs(1), &mut out), 0);
+        assert_eq!(l.next_deadline(), None);
+        l.set_held(false, Instant::from_secs(1));
+        assert_eq!(
+            l.pop_completed_at_most(Instant::from_secs(1), 2, &mut out),
+            2
+        );
+        assert_eq!(l.pop_completed(Instant::from_secs(1), &mut out), 1);
+        assert_eq!(out, b"abc");
     }
 
     #[test]

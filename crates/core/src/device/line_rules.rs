@@ -145,6 +145,17 @@ impl Device {
         self.flow_mode() != crate::config::FlowControl::RtsCts || self.lines.rts
     }
 
+    /// How many characters from the program the device takes now. With flow control the
+    /// receive buffer fills no further than [`flow::HIGH_WATER`]: there the device drops RTS
+    /// (or sends XOFF) and the program's side of the wire stops, as a real DTE's UART stops
+    /// within the character it is sending. Without flow control, everything that arrives.
+    pub(super) fn serial_rx_limit(&self) -> usize {
+        if self.flow_mode() == crate::config::FlowControl::None {
+            return usize::MAX;
+        }
+        flow::HIGH_WATER.saturating_sub(self.port.receive_buffer_level())
+    }
+
     /// Brings the line behaviours up to date after anything happened at `now`.
     pub(super) fn line_rules(&mut self, now: Instant) {
         let mode = self.flow_mode();
@@ -182,6 +193,12 @@ impl Device {
         {
             self.actions.push_back(Action::SerialTx(vec![byte]));
         }
+        // While the device asks the program to pause, the program's side of the wire holds
+        // what it has not sent yet (its UART and driver buffer): nothing more arrives, nothing
+        // is lost, and it goes on where it stopped when the device lets it resume.
+        let pause_program =
+            mode != crate::config::FlowControl::None && self.line_state.flow.throttling;
+        self.serial.rx.set_held(pause_program, now);
         // DTR follows the sessions on their edges, so an RFC 2217 client's DTR stays until the
         // next one.
         let connected = self.port.connected();
