@@ -221,3 +221,63 @@ fn the_device_keeps_its_certificate_across_restarts() {
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(key.permissions().mode() & 0o777, 0o600);
 }
+
+#[test]
+fn a_client_that_never_finishes_the_handshake_loses_the_slot_at_the_timeout() {
+    let mut sim = Sim::start(&[
+        "--config",
+        &format!("{CONFIGS}/tls-server.toml"),
+        "--set",
+        "port1.crypto.handshake_timeout_s=2",
+        "--set",
+        "port1.host.max_connections=1",
+    ]);
+    // Connects and sends nothing: the handshake never starts.
+    let started = std::time::Instant::now();
+    let mut stalled = sim.connect();
+    sim.wait_event("session_opened", Duration::from_secs(5));
+    // It holds the only slot: the next peer is turned away.
+    let mut second = sim.connect();
+    assert!(
+        closed_within(&mut second, Duration::from_secs(5)),
+        "the slot was free"
+    );
+    sim.wait_event("connection_rejected", Duration::from_secs(5));
+    assert!(
+        closed_within(&mut stalled, Duration::from_secs(15)),
+        "the stalled client kept the slot"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "closed before the timeout"
+    );
+    let closed = sim.wait_event("session_closed", Duration::from_secs(5));
+    assert_eq!(
+        closed["reason"]["failed"], "TLS: handshake timed out",
+        "{closed}"
+    );
+    assert_eq!(sim.status()["counters"]["tls_failures"], 1);
+    // Now a real client gets the slot.
+    let cert = device_cert(&sim);
+    let mut serial = sim.open_serial(BaudRate::B921600);
+    let mut c = s_client(
+        &sim,
+        None,
+        &[
+            "-CAfile",
+            cert.to_str().unwrap_or_default(),
+            "-verify_ip",
+            &sim.ip.to_string(),
+        ],
+    );
+    c.stdin
+        .as_mut()
+        .expect("stdin")
+        .write_all(b"slot is free")
+        .expect("write");
+    assert_eq!(
+        read_for(&mut serial, 12, Duration::from_secs(20)),
+        b"slot is free"
+    );
+    stop(c);
+}

@@ -117,6 +117,8 @@ pub struct CryptoSettings {
     pub max_version: String,
     /// Comma-separated suite names; empty = defaults.
     pub ciphersuites: String,
+    /// Seconds a TLS handshake may take before the session is closed.
+    pub handshake_timeout_s: u32,
 }
 
 /// How the port meets the network.

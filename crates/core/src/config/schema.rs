@@ -130,6 +130,7 @@ pub const KEYS: &[KeySpec] = &[
     key("port1.crypto.ca_file", K::Text { max_len: 4096 }, D::Str(""), "PEM CA certificates used to verify peers (client certificates in server role, the server in client role)."),
     key("port1.crypto.min_version", K::OneOf(&["tls1.2"]), D::Str("tls1.2"), "Lowest protocol version offered. The engine (Mbed TLS 2.28) offers TLS 1.2 only."),
     key("port1.crypto.max_version", K::OneOf(&["tls1.2"]), D::Str("tls1.2"), "Highest protocol version offered."),
+    key("port1.crypto.handshake_timeout_s", K::Int { min: 1, max: 3600 }, D::Int(30), "Seconds a TLS handshake may take (either role) before the session is closed, so a peer that connects and never finishes cannot hold a session slot; counted in tls_failures."),
     key("port1.crypto.ciphersuites", K::Text { max_len: 4096 }, D::Str(""), "Comma-separated IANA cipher suite names; empty = forward-secret AEAD suites (ECDHE with AES-GCM or CHACHA20-POLY1305)."),
     // 5 System administration
     key("system.users", K::List { max_items: 16 }, D::EmptyList, "User list: the accounts that may log in to a data port with port1.host.user_auth."),

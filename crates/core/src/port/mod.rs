@@ -5,6 +5,7 @@
 //! modem emulation) live in sibling modules and share the packetizer and session table.
 
 mod auth;
+mod handshake;
 pub mod modem_mode;
 mod outbound;
 pub mod packetizer;
@@ -537,6 +538,7 @@ impl DataPort {
         self.modem_timeout(now, out);
         self.udp_timers(now);
         self.login_timers(now, out);
+        self.handshake_timers(now, out);
     }
 
     fn inactivity_deadline(&self) -> Option<Instant> {
@@ -551,6 +553,7 @@ impl DataPort {
         let own = m2285_time::earliest(self.packetizer.next_deadline(), self.inactivity_deadline());
         let udp = self.udp.as_ref().and_then(udp::UdpPeers::next_deadline);
         let own = m2285_time::earliest(own, self.login_deadline());
+        let own = m2285_time::earliest(own, self.handshake_deadline());
         let own = m2285_time::earliest(own, self.modem.as_ref().and_then(|m| m.next_deadline()));
         m2285_time::earliest(own, m2285_time::earliest(self.client.next_deadline(), udp))
     }

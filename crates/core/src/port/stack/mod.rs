@@ -138,6 +138,11 @@ impl SessionStack {
         self.tls.as_ref().is_none_or(TlsSession::is_established) && self.logged_in()
     }
 
+    /// True while the TLS handshake has not finished (false without TLS).
+    pub fn handshaking(&self) -> bool {
+        self.tls.as_ref().is_some_and(|t| !t.is_established())
+    }
+
     /// True unless the session still has to log in.
     pub fn logged_in(&self) -> bool {
         self.login.as_ref().is_none_or(Login::done)
