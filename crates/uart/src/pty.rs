@@ -115,6 +115,49 @@ impl HostPty {
         }
     }
 
+    /// True when bytes the program wrote wait to be read from the master. The kernel keeps
+    /// them after the program closes the slave, so a hang-up alone does not mean that
+    /// everything the program wrote has been taken.
+    pub fn has_input(&self) -> bool {
+        let mut fds = [PollFd::new(self.master.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::ZERO) {
+            Ok(_) => fds[0]
+                .revents()
+                .is_some_and(|r| r.contains(PollFlags::POLLIN)),
+            Err(_) => false,
+        }
+    }
+
+    /// Takes out what the device wrote that the program never read before it closed the port,
+    /// and returns how many bytes that was. The kernel would keep them on the slave and hand
+    /// them to the next program that opens it (stale data from an earlier session); a real
+    /// UART's receive buffer is gone when the program closes its port. Call it only once no
+    /// program holds the slave: it opens the slave for a moment to read them.
+    pub fn discard_unread_by_program(&self) -> io::Result<usize> {
+        use nix::fcntl::{open, OFlag};
+        use nix::sys::stat::Mode;
+        let flags = OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC;
+        let slave = open(&self.slave_path, flags, Mode::empty()).map_err(io::Error::from)?;
+        // A program may have left the line in canonical mode, where reads return only whole
+        // lines: read in raw mode, then put its settings back for the next program.
+        let saved = termios::tcgetattr(&slave).map_err(io::Error::from)?;
+        let mut raw_mode = saved.clone();
+        termios::cfmakeraw(&mut raw_mode);
+        termios::tcsetattr(&slave, SetArg::TCSANOW, &raw_mode).map_err(io::Error::from)?;
+        let mut buf = [0u8; 4096];
+        let mut discarded = 0;
+        loop {
+            match nix::unistd::read(&slave, &mut buf) {
+                Ok(0) => break,
+                Ok(n) => discarded += n,
+                Err(nix::errno::Errno::EINTR) => {}
+                Err(_) => break,
+            }
+        }
+        termios::tcsetattr(&slave, SetArg::TCSANOW, &saved).map_err(io::Error::from)?;
+        Ok(discarded)
+    }
+
     /// The baud rate the serial-side program set on the slave, read through the master.
     /// `None` for a rate outside the standard list.
     pub fn observed_baud(&self) -> Option<u32> {

@@ -22,6 +22,8 @@ pub struct SerialEndpoint {
     /// The PTY, with the serial faults and trace around its data path.
     pub pty: FaultyPty,
     pending: Vec<u8>,
+    /// Whether the device was last told that a program holds the port.
+    attached: bool,
     throttled: bool,
     next_watch: Instant,
 }
@@ -32,6 +34,7 @@ impl SerialEndpoint {
         SerialEndpoint {
             pty,
             pending: Vec::new(),
+            attached: false,
             throttled: false,
             next_watch: Instant::ZERO,
         }
@@ -97,10 +100,10 @@ impl SerialEndpoint {
     /// lost, as on a real line with nothing attached.
     pub fn write(&mut self, device: &mut Device, bytes: &[u8], now: Instant) {
         if !self.pty.peer_attached() {
-            self.set_attached(device, false, now);
-            let lost = self.pending.len() + bytes.len();
-            self.pending.clear();
-            device.handle(Event::Line(LineEvent::OutputLost(lost)), now);
+            device.handle(Event::Line(LineEvent::OutputLost(bytes.len())), now);
+            if !self.pty.has_input() {
+                self.set_attached(device, false, now);
+            }
             return;
         }
         self.set_attached(device, true, now);
@@ -141,7 +144,9 @@ impl SerialEndpoint {
             return;
         }
         self.next_watch = now + WATCH_INTERVAL;
-        let attached = self.pty.peer_attached();
+        // A program that closed the port is gone only once everything it wrote has been read
+        // (the read that finds nothing more reports it).
+        let attached = self.pty.peer_attached() || self.pty.has_input();
         self.set_attached(device, attached, now);
         if attached {
             if let Some(baud) = self.pty.observed_baud() {
@@ -150,10 +155,22 @@ impl SerialEndpoint {
         }
     }
 
+    /// Tells the device whether a program holds the port. When the program has gone, what
+    /// waited for it here and what it left unread on the slave are lost, and counted so
+    /// (`serial_tx_lost`): transmitted = read by a program + counted lost.
     fn set_attached(&mut self, device: &mut Device, attached: bool, now: Instant) {
-        if !attached {
+        if self.attached && !attached {
+            let unread = self.pty.discard_unread_by_program().unwrap_or_else(|e| {
+                tracing::debug!("emptying the PTY slave after the program left: {e}");
+                0
+            });
+            let lost = self.pending.len() + unread;
             self.pending.clear();
+            if lost > 0 {
+                device.handle(Event::Line(LineEvent::OutputLost(lost)), now);
+            }
         }
+        self.attached = attached;
         device.handle(Event::Line(LineEvent::PeerAttached(attached)), now);
     }
 }
