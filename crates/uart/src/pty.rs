@@ -294,6 +294,7 @@ pub fn baud_to_u32(b: BaudRate) -> Option<u32> {
 mod tests {
     use super::*;
     use std::io::{Read, Write};
+    use std::os::unix::fs::OpenOptionsExt;
 
     fn temp_dir(name: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("m2285-pty-{name}-{}", std::process::id()));
@@ -334,6 +335,30 @@ mod tests {
         assert_eq!(&back, b"\r\npong\x00");
         drop(slave);
         assert!(!pty.peer_attached());
+        Ok(())
+    }
+
+    #[test]
+    fn what_a_program_left_unread_is_taken_out_not_replayed() -> io::Result<()> {
+        let pty = HostPty::open(None, false)?;
+        let slave = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(pty.slave_path())?;
+        assert_eq!(pty.write(b"never read")?, 10);
+        drop(slave);
+        assert_eq!(pty.discard_unread_by_program()?, 10);
+        let mut next = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(nix::libc::O_NONBLOCK)
+            .open(pty.slave_path())?;
+        let mut buf = [0u8; 16];
+        assert_eq!(
+            next.read(&mut buf).map_err(|e| e.kind()),
+            Err(io::ErrorKind::WouldBlock),
+            "the next program gets nothing stale"
+        );
         Ok(())
     }
 
