@@ -86,12 +86,19 @@ fn slow_host_gets_everything(flow: &str) {
     let data: Vec<u8> = (0..7500).map(|i| b' ' + (i % 95) as u8).collect();
     let writer = write_in_thread(serial, data.clone());
     // 7 500 bytes take 0.65 s at 115200; the device pauses the program at 3 072 held bytes.
-    let status = sim.status_until(
+    sim.status_until(
         |s| s["serial"]["throttling_program"] == true,
         Duration::from_secs(10),
     );
+    // Long enough for everything in flight to have arrived, were it still coming.
     std::thread::sleep(Duration::from_millis(1000));
     let status_later = sim.status();
+    if flow == "rts_cts" {
+        assert_eq!(
+            status_later["signals"]["outputs"]["rts"], false,
+            "{status_later}"
+        );
+    }
     assert_eq!(
         status_later["sessions"][0]["state"], "sync_sent",
         "still connecting: {status_later}"
