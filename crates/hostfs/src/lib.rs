@@ -13,6 +13,11 @@
 //! * files read from outside (configuration, scenarios) must be regular files of a bounded size
 //!   ([`read_regular`]), so `/dev/zero` or a FIFO is refused instead of read forever.
 //!
+//! * an output file the user names (a trace) replaces what was at its name by a rename of a
+//!   fresh file, never by opening the old name ([`create_output`]);
+//! * a lock file ([`try_lock`]) is opened without following links and locked with `flock`,
+//!   which the kernel releases when the process dies, however it dies.
+//!
 //! The three steps of a write ([`write_temp`], [`rename_into`], [`sync_dir`]) are public so a
 //! runtime can carry them out one action at a time, as the device model asks for them.
 
@@ -27,6 +32,10 @@ pub const SECRET_MODE: u32 = 0o600;
 
 /// Mode of a state directory the simulator creates.
 pub const DIR_MODE: u32 = 0o700;
+
+/// Largest file a user may name as configuration, scenario, certificate or key: far above any
+/// real one, small enough that a mistaken path (a disk image, a log) fails at once.
+pub const USER_FILE_LIMIT: u64 = 16 << 20;
 
 /// Makes sure `dir` is a private directory of the current user, creating it (mode 0700, and its
 /// missing parents with the same mode) when absent.
@@ -153,6 +162,130 @@ pub fn open_append(path: &Path, mode: u32) -> io::Result<File> {
     Ok(file)
 }
 
+/// Opens an output file a user named (a trace) for writing: a new file of mode `mode` that
+/// takes the place of whatever was at `path`.
+///
+/// The file is made under a fresh name beside `path` (`O_EXCL | O_NOFOLLOW`) and renamed over
+/// `path`: a link planted at `path` is replaced, never followed, and an old file is replaced
+/// rather than truncated in place. A directory at `path` is refused. A pipe or terminal there
+/// (`/dev/stderr`, a shell's `>(...)`) is written to as it is: nothing is created or truncated.
+pub fn create_output(path: &Path, mode: u32) -> io::Result<File> {
+    use std::os::unix::fs::FileTypeExt;
+    if fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_char_device()) {
+        return OpenOptions::new()
+            .write(true)
+            .custom_flags(nix::libc::O_CLOEXEC)
+            .open(path)
+            .map_err(|e| with_path(path, "cannot open", e));
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+        with_path(
+            path,
+            "cannot create",
+            io::Error::new(io::ErrorKind::InvalidInput, "not a file name"),
+        )
+    })?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(with_path(
+            path,
+            "cannot create",
+            io::Error::new(io::ErrorKind::AlreadyExists, "a directory is there"),
+        ));
+    }
+    let (tmp, file) = create_fresh(dir, name, mode)?;
+    if let Err(e) = fs::rename(&tmp, path) {
+        let _ = fs::remove_file(&tmp);
+        return Err(with_path(path, "cannot create", e));
+    }
+    Ok(file)
+}
+
+/// An exclusive `flock` on a lock file, held until dropped or until the process ends (the
+/// kernel releases it even on SIGKILL). Dropping it removes the lock file.
+#[derive(Debug)]
+pub struct Lock {
+    file: nix::fcntl::Flock<File>,
+    path: PathBuf,
+}
+
+impl Lock {
+    /// The lock file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for Lock {
+    /// Removes the lock file while still holding the lock; a process waiting on the old file
+    /// notices (see [`try_lock`]) and starts again on a new one.
+    fn drop(&mut self) {
+        if same_file(&self.file, &self.path) {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Takes the exclusive lock at `path` (created mode 0600 if absent, never through a link),
+/// writing this process's id into it. `Ok(Err(holder))` when another live process holds it:
+/// `holder` is the process id it wrote, when readable.
+pub fn try_lock(path: &Path) -> io::Result<Result<Lock, Option<u32>>> {
+    use nix::fcntl::{Flock, FlockArg};
+    // A holder may remove the file between our open and our flock: retry on the new file.
+    for _ in 0..16 {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .mode(SECRET_MODE)
+            .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC | nix::libc::O_NONBLOCK)
+            .open(path)
+            .map_err(|e| with_path(path, "cannot open the lock file", e))?;
+        if !file.metadata()?.is_file() {
+            return Err(with_path(
+                path,
+                "cannot lock",
+                io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"),
+            ));
+        }
+        let mut file = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(locked) => locked,
+            Err((file, nix::errno::Errno::EWOULDBLOCK)) => {
+                let mut text = String::new();
+                let _ = (&file).take(32).read_to_string(&mut text);
+                return Ok(Err(text.trim().parse().ok()));
+            }
+            Err((_, e)) => return Err(with_path(path, "cannot lock", e.into())),
+        };
+        if !same_file(&file, path) {
+            continue;
+        }
+        file.set_len(0)
+            .and_then(|()| writeln!(*file, "{}", std::process::id()))
+            .map_err(|e| with_path(path, "cannot write", e))?;
+        return Ok(Ok(Lock {
+            file,
+            path: path.to_path_buf(),
+        }));
+    }
+    Err(with_path(
+        path,
+        "cannot lock",
+        io::Error::new(io::ErrorKind::WouldBlock, "the lock file keeps changing"),
+    ))
+}
+
+/// True when `path` still names the file `file` is open on.
+fn same_file(file: &File, path: &Path) -> bool {
+    match (file.metadata(), fs::symlink_metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
 /// Reads a state-directory file without following a link at its name; `None` when absent.
 pub fn read_private(path: &Path, max_len: u64) -> io::Result<Option<Vec<u8>>> {
     match open_regular(path, true) {
@@ -190,13 +323,7 @@ fn open_regular(path: &Path, no_follow: bool) -> io::Result<File> {
         .read(true)
         .custom_flags(flags)
         .open(path)
-        .map_err(|e| {
-            if e.kind() == io::ErrorKind::NotFound {
-                e
-            } else {
-                with_path(path, "cannot open", e)
-            }
-        })?;
+        .map_err(|e| with_path(path, "cannot open", e))?;
     if !file.metadata()?.is_file() {
         return Err(with_path(
             path,

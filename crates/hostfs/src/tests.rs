@@ -1,5 +1,5 @@
 use super::*;
-use std::os::unix::fs::symlink;
+use std::os::unix::fs::{symlink, FileTypeExt};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("m2285-hostfs-{name}-{}", std::process::id()));
@@ -76,5 +76,51 @@ fn reading_refuses_devices_and_oversized_files() -> io::Result<()> {
     assert!(err.to_string().contains("1024-byte limit"), "{err}");
     assert_eq!(read_regular(&big, 4096)?.len(), 2048);
     assert!(read_private(&dir.join("absent"), 10)?.is_none());
+    Ok(())
+}
+
+#[test]
+fn create_output_replaces_a_planted_link_instead_of_following_it() -> io::Result<()> {
+    let dir = scratch("replacing");
+    let victim = dir.join("victim");
+    fs::write(&victim, b"v")?;
+    let trace = dir.join("run.jsonl");
+    symlink(&victim, &trace)?;
+    let mut file = create_output(&trace, SECRET_MODE)?;
+    file.write_all(b"line\n")?;
+    assert_eq!(fs::read(&victim)?, b"v");
+    let meta = fs::symlink_metadata(&trace)?;
+    assert!(meta.is_file());
+    assert_eq!(meta.mode() & 0o777, 0o600);
+    assert_eq!(fs::read(&trace)?, b"line\n");
+    // An old file is replaced, not appended to.
+    create_output(&trace, SECRET_MODE)?.write_all(b"new\n")?;
+    assert_eq!(fs::read(&trace)?, b"new\n");
+    assert!(create_output(&dir, SECRET_MODE).is_err());
+    // A terminal or pipe is written as it is.
+    assert!(create_output(Path::new("/dev/null"), SECRET_MODE).is_ok());
+    assert!(fs::metadata("/dev/null")?.file_type().is_char_device());
+    Ok(())
+}
+
+#[test]
+fn a_lock_is_exclusive_names_its_holder_and_is_removed_on_drop() -> io::Result<()> {
+    let dir = scratch("lock");
+    let path = dir.join("x.lock");
+    let lock = try_lock(&path)?.expect("free lock taken");
+    assert_eq!(lock.path(), path);
+    // flock locks belong to the open file, so a second open in this process conflicts too.
+    assert_eq!(try_lock(&path)?.err(), Some(Some(std::process::id())));
+    drop(lock);
+    assert!(fs::symlink_metadata(&path).is_err(), "lock file removed");
+    let again = try_lock(&path)?;
+    assert!(again.is_ok());
+    // A link planted at the lock's name is never followed.
+    drop(again);
+    let victim = dir.join("victim");
+    fs::write(&victim, b"v")?;
+    symlink(&victim, &path)?;
+    assert!(try_lock(&path).is_err());
+    assert_eq!(fs::read(&victim)?, b"v");
     Ok(())
 }
