@@ -1,40 +1,65 @@
-//! The device's non-volatile memory on the host: a directory per device.
+//! The device's non-volatile memory on the host: a private directory per device.
+//!
+//! Every file the device keeps there is written through `m2285-hostfs`, which refuses a
+//! directory another user could write into and never follows a link planted in it.
 
-use std::io;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 /// File in the state directory holding the saved configuration.
 pub const CONFIG_FILE: &str = "config.toml";
 
+/// The directory holding the default state directories:
+/// `$XDG_STATE_HOME/m2285-sim`, else `$HOME/.local/state/m2285-sim`, else (no home at all, as
+/// under some service managers) a per-user `m2285-sim-<uid>` in the temporary directory. The
+/// last one is never a name shared between users: it carries the user id and is checked to be
+/// private like any state directory, so another user cannot plant it in advance.
+pub fn default_root() -> PathBuf {
+    let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(state) = non_empty("XDG_STATE_HOME") {
+        return PathBuf::from(state).join("m2285-sim");
+    }
+    if let Some(home) = non_empty("HOME") {
+        return PathBuf::from(home).join(".local/state/m2285-sim");
+    }
+    std::env::temp_dir().join(format!("m2285-sim-{}", nix::unistd::geteuid()))
+}
+
 /// The default state directory of the device at `ip`.
 pub fn default_for(ip: IpAddr) -> PathBuf {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("m2285-sim").join(ip.to_string())
+    default_root().join(ip.to_string())
 }
 
 /// The state directory of the device `args` describe (`--state-dir`, else the default for its
-/// address), created if needed.
+/// address), created private if needed, refused if it is not private.
 pub fn of(args: &crate::cli::RunArgs) -> Result<PathBuf, String> {
     let dir = args
         .state_dir
         .clone()
         .unwrap_or_else(|| default_for(args.ip));
-    prepare(&dir).map_err(|e| e.to_string())?;
+    prepare(&dir)?;
     Ok(dir)
 }
 
-/// Creates the directory if needed.
-pub fn prepare(dir: &Path) -> io::Result<()> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| io::Error::new(e.kind(), format!("state directory {}: {e}", dir.display())))
+/// Makes sure `dir` is a private directory of the user (mode 0700 when created); under the
+/// default root, the root is checked too, so nobody else can swap the directory out.
+pub fn prepare(dir: &Path) -> Result<(), String> {
+    let root = default_root();
+    if dir.starts_with(&root) && dir != root {
+        m2285_hostfs::prepare_private_dir(&root).map_err(|e| e.to_string())?;
+    }
+    m2285_hostfs::prepare_private_dir(dir).map_err(|e| e.to_string())
 }
 
-/// The saved configuration, if the device has one.
-pub fn saved_config(dir: &Path) -> Option<(PathBuf, String)> {
+/// The saved configuration, if the device has one (never read through a link).
+pub fn saved_config(dir: &Path) -> Result<Option<(PathBuf, String)>, String> {
     let path = dir.join(CONFIG_FILE);
-    std::fs::read_to_string(&path).ok().map(|text| (path, text))
+    let bytes = m2285_hostfs::read_private(&path, m2285_hostfs::USER_FILE_LIMIT)
+        .map_err(|e| e.to_string())?;
+    match bytes {
+        None => Ok(None),
+        Some(bytes) => String::from_utf8(bytes)
+            .map(|text| Some((path.clone(), text)))
+            .map_err(|_| format!("{}: not UTF-8 text", path.display())),
+    }
 }

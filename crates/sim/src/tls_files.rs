@@ -4,7 +4,18 @@
 
 use m2285_core::config::CryptoMethod;
 use m2285_core::{Config, TlsMaterial};
+use m2285_hostfs::{SECRET_MODE, USER_FILE_LIMIT};
+use m2285_tls::identity::{self, Identity};
+use m2285_tls::TlsError;
 use std::path::Path;
+
+/// File name of the device certificate in the state directory.
+pub const CERT_FILE: &str = "device.crt";
+/// File name of the device's private key in the state directory (mode 0600).
+pub const KEY_FILE: &str = "device.key";
+
+/// Mode of the certificate: public, but only the user may replace it.
+const CERT_MODE: u32 = 0o644;
 
 /// The TLS material the device needs, or `None` when no port encrypts and none was asked for.
 pub fn load(
@@ -19,13 +30,13 @@ pub fn load(
         return Ok(None);
     }
     let read = |key: &str, path: &str| {
-        std::fs::read(path).map_err(|e| format!("port1.crypto.{key} = \"{path}\": {e}"))
+        m2285_hostfs::read_regular(Path::new(path), USER_FILE_LIMIT)
+            .map_err(|e| format!("port1.crypto.{key} = \"{path}\": {e}"))
     };
     let (cert_chain_pem, key_pem) = match (crypto.cert_file.as_str(), crypto.key_file.as_str()) {
         ("", "") => {
-            let identity =
-                m2285_tls::identity::load_or_create(state_dir, common_name, seed_bytes(seed))
-                    .map_err(|e| format!("device certificate in {}: {e}", state_dir.display()))?;
+            let identity = load_or_create(state_dir, common_name, seed_bytes(seed))
+                .map_err(|e| format!("device certificate in {}: {e}", state_dir.display()))?;
             (identity.cert_pem, identity.key_pem)
         }
         ("", _) | (_, "") => {
@@ -44,6 +55,48 @@ pub fn load(
         key_pem,
         ca_pem,
     }))
+}
+
+/// Reads the device's own pair from `dir` (a private state directory), or, when neither file
+/// exists, generates one for `common_name` from `seed` and writes it there through
+/// `m2285-hostfs` (fresh temporary names, never following a planted link; the key mode 0600).
+///
+/// The pair read back is checked: both must parse and the key must match the certificate. If
+/// only one of the files exists, that is an error (nothing is overwritten). A link at either
+/// name is refused, so a user who wants their own pair gives `port1.crypto.cert_file`.
+fn load_or_create(dir: &Path, common_name: &str, seed: [u8; 32]) -> Result<Identity, String> {
+    let read = |name: &str| {
+        m2285_hostfs::read_private(&dir.join(name), USER_FILE_LIMIT).map_err(|e| e.to_string())
+    };
+    match (read(CERT_FILE)?, read(KEY_FILE)?) {
+        (Some(cert_pem), Some(key_pem)) => {
+            let id = Identity { cert_pem, key_pem };
+            identity::check(&id).map_err(|e| {
+                let file = match &e {
+                    TlsError::Pem { what, .. } if *what == "private key" => KEY_FILE,
+                    _ => CERT_FILE,
+                };
+                format!("{file}: {e}")
+            })?;
+            Ok(id)
+        }
+        (None, None) => {
+            let id = identity::generate_default(common_name, seed).map_err(|e| e.to_string())?;
+            m2285_hostfs::write_atomic(dir, KEY_FILE, &id.key_pem, SECRET_MODE)
+                .and_then(|()| m2285_hostfs::write_atomic(dir, CERT_FILE, &id.cert_pem, CERT_MODE))
+                .map_err(|e| e.to_string())?;
+            Ok(id)
+        }
+        (Some(_), None) => Err(half_pair(KEY_FILE, CERT_FILE)),
+        (None, Some(_)) => Err(half_pair(CERT_FILE, KEY_FILE)),
+    }
+}
+
+fn half_pair(missing: &str, present: &str) -> String {
+    format!(
+        "{missing} is missing while {present} exists; restore it, or remove both files to have a \
+         new pair generated"
+    )
 }
 
 /// 32 seed bytes from the run's seed.
@@ -69,4 +122,47 @@ pub fn fresh_seed() -> u64 {
     );
     h.write_u32(std::process::id());
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn private_dir(tag: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("m2285-tlsfiles-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        m2285_hostfs::prepare_private_dir(&dir)
+            .map(|()| dir)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn created_once_then_read_back_and_half_pairs_refused() -> Result<(), String> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = private_dir("pair");
+        let first = load_or_create(&dir, "m2285.local", [9; 32])?;
+        let key = fs::metadata(dir.join(KEY_FILE)).map_err(|e| e.to_string())?;
+        assert_eq!(key.permissions().mode() & 0o777, 0o600);
+        // Afterwards the files win, whatever the arguments say.
+        assert_eq!(load_or_create(&dir, "other", [1; 32])?, first);
+
+        fs::remove_file(dir.join(KEY_FILE)).map_err(|e| e.to_string())?;
+        let e = load_or_create(&dir, "m2285.local", [9; 32])
+            .err()
+            .unwrap_or_default();
+        assert!(
+            e.contains("device.key is missing") && e.contains("remove both"),
+            "{e}"
+        );
+        fs::write(dir.join(KEY_FILE), b"not a key").map_err(|e| e.to_string())?;
+        let e = load_or_create(&dir, "m2285.local", [9; 32])
+            .err()
+            .unwrap_or_default();
+        assert!(
+            e.starts_with("device.key:") && e.contains("private key"),
+            "{e}"
+        );
+        fs::remove_dir_all(&dir).map_err(|e| e.to_string())
+    }
 }

@@ -70,7 +70,7 @@ impl TlsEngineConfig {
     pub fn server(s: &TlsSettings) -> Result<Self, TlsError> {
         if s.cert_chain_pem.is_empty() || s.key_pem.is_empty() {
             return Err(TlsError::Settings(
-                "the server role needs cert_chain_pem and key_pem (identity::load_or_create makes a \
+                "the server role needs cert_chain_pem and key_pem (identity::generate_default makes a \
                  self-signed pair)"
                     .into(),
             ));

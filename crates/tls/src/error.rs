@@ -2,7 +2,6 @@
 
 use std::ffi::{c_char, CStr};
 use std::fmt;
-use std::path::PathBuf;
 
 /// Why building a configuration, a session or an identity failed.
 ///
@@ -27,13 +26,6 @@ pub enum TlsError {
         /// The Mbed TLS error name and its description.
         reason: String,
     },
-    /// Reading or writing the identity files failed ([`crate::identity::load_or_create`]).
-    Io {
-        /// The file or directory concerned.
-        path: PathBuf,
-        /// The operating system's message.
-        reason: String,
-    },
 }
 
 impl fmt::Display for TlsError {
@@ -44,7 +36,6 @@ impl fmt::Display for TlsError {
             TlsError::Engine { during, reason } => {
                 write!(f, "TLS engine error while {during}: {reason}")
             }
-            TlsError::Io { path, reason } => write!(f, "{}: {reason}", path.display()),
         }
     }
 }

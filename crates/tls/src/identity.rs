@@ -1,15 +1,11 @@
-//! The device's own certificate and key: deterministic self-signed generation, the on-disk
-//! pair, and fingerprints.
+//! The device's own certificate and key: deterministic self-signed generation, the check of a
+//! pair read back, and fingerprints.
 //!
-//! [`load_or_create`] is **the only file I/O in this crate**: it writes `device.crt` and
-//! `device.key` on first use and reads them afterwards (so a user can replace them with a
-//! certificate of their own).
+//! This crate does no file I/O: the runtime keeps the pair in the device's state directory
+//! (through `m2285-hostfs`, which creates files without following planted links) and hands the
+//! PEM bytes in and out of these functions.
 
-use std::fs::{self, OpenOptions, Permissions};
-use std::io::Write;
 use std::net::IpAddr;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
 
 use mbedtls::hash::{Md, Type as MdType};
 use mbedtls::pk::{EcGroupId, Pk};
@@ -19,16 +15,11 @@ use mbedtls::x509::Time;
 use crate::rng::SeededRng;
 use crate::{pem, TlsError};
 
-/// 2020-01-01T00:00:00Z: `notBefore` of the certificate [`load_or_create`] generates.
+/// 2020-01-01T00:00:00Z: `notBefore` of the certificate [`generate_default`] makes.
 pub const DEFAULT_NOT_BEFORE: i64 = 1_577_836_800;
-/// 2049-12-31T23:59:59Z: `notAfter` of the certificate [`load_or_create`] generates (the last
+/// 2049-12-31T23:59:59Z: `notAfter` of the certificate [`generate_default`] makes (the last
 /// second X.509 UTCTime can express).
 pub const DEFAULT_NOT_AFTER: i64 = 2_524_607_999;
-
-/// File name of the device certificate inside the directory given to [`load_or_create`].
-pub const CERT_FILE: &str = "device.crt";
-/// File name of the device key inside the directory given to [`load_or_create`] (mode 0600).
-pub const KEY_FILE: &str = "device.key";
 
 /// A certificate and its private key, both PEM (no trailing NUL), ready for
 /// [`crate::TlsSettings::cert_chain_pem`] and [`crate::TlsSettings::key_pem`].
@@ -109,38 +100,23 @@ pub fn generate_self_signed(
     })
 }
 
-/// Reads `dir/device.crt` and `dir/device.key`, or, when neither exists, generates a
-/// self-signed pair for `common_name` from `seed` (valid [`DEFAULT_NOT_BEFORE`] to
-/// [`DEFAULT_NOT_AFTER`]) and writes it there, the key with mode 0600.
-///
-/// The pair read back is checked: both must parse and the key must match the certificate.
-/// If only one of the files exists, that is an error (nothing is overwritten).
-pub fn load_or_create(dir: &Path, common_name: &str, seed: [u8; 32]) -> Result<Identity, TlsError> {
-    let (crt, key) = (dir.join(CERT_FILE), dir.join(KEY_FILE));
-    match (crt.exists(), key.exists()) {
-        (true, true) => {
-            let id = Identity {
-                cert_pem: read(&crt)?,
-                key_pem: read(&key)?,
-            };
-            let chain = pem::parse_certs("certificate chain", &id.cert_pem)
-                .map_err(|e| in_file(&crt, e))?;
-            let pk = pem::parse_key(&id.key_pem).map_err(|e| in_file(&key, e))?;
-            if let Some(leaf) = chain.iter().next() {
-                pem::check_pair(leaf, &pk).map_err(|e| in_file(&key, e))?;
-            }
-            Ok(id)
-        }
-        (false, false) => {
-            let id =
-                generate_self_signed(common_name, seed, DEFAULT_NOT_BEFORE, DEFAULT_NOT_AFTER)?;
-            fs::create_dir_all(dir).map_err(|e| io_err(dir, &e))?;
-            write_file(&key, &id.key_pem, 0o600)?;
-            write_file(&crt, &id.cert_pem, 0o644)?;
-            Ok(id)
-        }
-        (true, false) => Err(half_pair(&key, &crt)),
-        (false, true) => Err(half_pair(&crt, &key)),
+/// The device's own certificate: self-signed for `common_name` from `seed`, valid
+/// [`DEFAULT_NOT_BEFORE`] to [`DEFAULT_NOT_AFTER`].
+pub fn generate_default(common_name: &str, seed: [u8; 32]) -> Result<Identity, TlsError> {
+    generate_self_signed(common_name, seed, DEFAULT_NOT_BEFORE, DEFAULT_NOT_AFTER)
+}
+
+/// Checks a pair read back from storage (or given by a user): both must parse and the key must
+/// match the first certificate of the chain. The error's `what` says which half is at fault.
+pub fn check(identity: &Identity) -> Result<(), TlsError> {
+    let chain = pem::parse_certs("certificate chain", &identity.cert_pem)?;
+    let pk = pem::parse_key(&identity.key_pem)?;
+    match chain.iter().next() {
+        Some(leaf) => pem::check_pair(leaf, &pk),
+        None => Err(TlsError::Pem {
+            what: "certificate chain",
+            reason: "it holds no certificate".into(),
+        }),
     }
 }
 
@@ -252,55 +228,6 @@ fn civil_from_days(z: i64) -> (i64, u8, u8) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
     let y = yoe + era * 400 + i64::from(m <= 2);
     (y, m, d)
-}
-
-fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
-    fs::read(path).map_err(|e| io_err(path, &e))
-}
-
-/// Writes through a temporary file and a rename, so a crash never leaves half a key.
-fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), TlsError> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(&tmp)
-        .map_err(|e| io_err(&tmp, &e))?;
-    // The mode above only applies to a new file; make sure of it in any case.
-    f.set_permissions(Permissions::from_mode(mode))
-        .map_err(|e| io_err(&tmp, &e))?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| io_err(&tmp, &e))?;
-    fs::rename(&tmp, path).map_err(|e| io_err(path, &e))
-}
-
-fn io_err(path: &Path, e: &std::io::Error) -> TlsError {
-    TlsError::Io {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    }
-}
-
-fn in_file(path: &Path, e: TlsError) -> TlsError {
-    TlsError::Io {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    }
-}
-
-fn half_pair(missing: &Path, present: &Path) -> TlsError {
-    TlsError::Io {
-        path: missing.to_path_buf(),
-        reason: format!(
-            "missing while {} exists; restore it, or remove both files to have a new pair generated",
-            present.display()
-        ),
-    }
 }
 
 #[cfg(test)]

@@ -14,8 +14,8 @@
 //!   certificate validity) comes from [`clock`], which a link-time `--wrap=time` hook feeds
 //!   to Mbed TLS. Same seed + same clock = byte-identical transcript.
 //!
-//! The one place with file I/O is [`identity::load_or_create`], which keeps the device's
-//! self-signed certificate and key on disk.
+//! It does no file I/O either: [`identity`] makes and checks the device's certificate and key
+//! as PEM bytes, which the runtime keeps in the device's state directory.
 //!
 //! Binaries that link this crate must pass `-Wl,--wrap=time` to the linker: see [`clock`] and
 //! `docs/tls.md`.

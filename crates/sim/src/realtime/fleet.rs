@@ -55,16 +55,19 @@ fn device_args(args: &FleetArgs, index: usize) -> Result<RunArgs, String> {
         sets,
         ip,
         log: None,
-        state_dir: Some(
-            args.state_dir
-                .clone()
-                .unwrap_or_else(|| crate::state_dir::default_for(ip).with_file_name("fleet"))
-                .join(format!("dev{index}")),
-        ),
+        state_dir: Some(state_parent(args).join(format!("dev{index}"))),
         attach: None,
         seed: args.seed.map(|s| s.wrapping_add(index as u64)),
         trace: None,
     })
+}
+
+/// The parent of the devices' state directories: `--state-dir`, else `fleet` beside the
+/// single devices' default directories.
+fn state_parent(args: &FleetArgs) -> std::path::PathBuf {
+    args.state_dir
+        .clone()
+        .unwrap_or_else(|| crate::state_dir::default_root().join("fleet"))
 }
 
 /// Boots `args.count` devices, prints one ready line listing them all, and runs them until a
@@ -73,18 +76,19 @@ pub fn run(args: &FleetArgs) -> Result<(), String> {
     if args.count == 0 {
         return Err("--count must be at least 1".into());
     }
-    raise_fd_limit();
     std::fs::create_dir_all(&args.pty_dir)
         .map_err(|e| format!("--pty-dir {}: {e}", args.pty_dir.display()))?;
+    // The parent must be private too, or another user could swap a device's directory out.
+    crate::state_dir::prepare(&state_parent(args)).map_err(|e| format!("--state-dir: {e}"))?;
     let mut runtimes = Vec::with_capacity(args.count);
     let mut entries = Vec::with_capacity(args.count);
     for index in 0..args.count {
         let dev = device_args(args, index)?;
         let dir = dev.state_dir.clone().unwrap_or_default();
-        crate::state_dir::prepare(&dir).map_err(|e| e.to_string())?;
+        crate::state_dir::prepare(&dir)?;
         let config = load_config(&dev, &dir).map_err(|e| format!("device {index}: {e}"))?;
-        let mut rt =
-            Runtime::boot(&dev, config, &dir).map_err(|e| format!("device {index}: {e}"))?;
+        let mut rt = Runtime::boot(&dev, config, &dir)
+            .map_err(|e| format!("device {index}: {e}{}", descriptor_hint(&e)))?;
         entries.push(rt.fleet_entry(index));
         runtimes.push(rt);
     }
@@ -118,13 +122,19 @@ pub fn run(args: &FleetArgs) -> Result<(), String> {
     first_error.map_or(Ok(()), Err)
 }
 
-/// A fleet holds several descriptors per device (PTY, sockets, event loop); lift the soft limit
-/// to the hard one so a thousand devices fit.
-fn raise_fd_limit() {
-    use nix::sys::resource::{getrlimit, setrlimit, Resource};
-    if let Ok((_, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
-        let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+/// Advice when a device could not boot for want of descriptors: the hard limit decides how many
+/// devices fit (the soft one was raised to it at start).
+fn descriptor_hint(error: &str) -> String {
+    use nix::sys::resource::{getrlimit, Resource};
+    if !error.contains("Too many open files") {
+        return String::new();
     }
+    let hard = getrlimit(Resource::RLIMIT_NOFILE).map_or(0, |(_, hard)| hard);
+    format!(
+        " (the open-file limit is {hard} and each device holds about a dozen descriptors: raise \
+         the hard limit, e.g. `ulimit -Hn 65536` as root or in /etc/security/limits.conf, or run \
+         fewer devices)"
+    )
 }
 
 #[cfg(test)]
