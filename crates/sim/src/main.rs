@@ -15,6 +15,7 @@ use m2285_core::config::ConfigError;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    raise_fd_limit();
     let cli = Cli::parse();
     match cli.command {
         Some(Command::CheckConfig { file }) => check_config(&file),
@@ -75,10 +76,10 @@ fn print_cert(args: &cli::RunArgs) -> Result<(), String> {
 }
 
 fn check_config(file: &std::path::Path) -> ExitCode {
-    let text = match std::fs::read_to_string(file) {
+    let text = match m2285_hostfs::read_regular_text(file, m2285_hostfs::USER_FILE_LIMIT) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("{}: {e}", file.display());
+            eprintln!("{e}");
             return ExitCode::FAILURE;
         }
     };
@@ -102,6 +103,20 @@ pub fn config_errors(source: &str, errors: &[ConfigError]) -> String {
         s.push_str(&e.to_string());
     }
     s
+}
+
+/// Lifts the soft limit on open descriptors to the hard one: a device holds several (PTY,
+/// sockets, event loop), a fleet several per device, and the common soft limit of 1024 would
+/// stop a fleet or a busy control API long before the hard limit.
+fn raise_fd_limit() {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        if soft < hard {
+            if let Err(e) = setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
+                eprintln!("m2285-sim: cannot raise the open-file limit from {soft} to {hard}: {e}");
+            }
+        }
+    }
 }
 
 fn init_logging(filter: Option<&str>) {

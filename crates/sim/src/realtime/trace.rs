@@ -36,13 +36,15 @@ std::thread_local! {
 }
 
 impl Tracer {
-    /// A tracer writing to `path` (created or truncated), or one that records nothing.
+    /// A tracer writing to `path` (a new file replacing any old one, mode 0600 because traces
+    /// hold the data, passwords included; never written through a planted link), or one that
+    /// records nothing.
     pub fn open(path: Option<&Path>) -> Result<Self, String> {
         let Some(path) = path else {
             return Ok(Tracer::default());
         };
-        let file = File::create(path)
-            .map_err(|e| format!("--trace {}: cannot create it: {e}", path.display()))?;
+        let file = m2285_hostfs::create_output(path, m2285_hostfs::SECRET_MODE)
+            .map_err(|e| format!("--trace: {e}"))?;
         Ok(Tracer {
             file: Some(Arc::new(Mutex::new(Sink { file, last: 0 }))),
         })

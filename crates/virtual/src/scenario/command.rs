@@ -93,8 +93,11 @@ impl Command {
                 (&self.pcap, traces.pcap),
             ] {
                 if let (Some(p), Some(b)) = (path, bytes) {
-                    if let Err(e) = std::fs::write(p, b) {
-                        eprintln!("{program}: cannot write {}: {e}", p.display());
+                    // Traces hold the data (passwords included): private, never through a link.
+                    let written = m2285_hostfs::create_output(p, m2285_hostfs::SECRET_MODE)
+                        .and_then(|mut f| std::io::Write::write_all(&mut f, &b));
+                    if let Err(e) = written {
+                        eprintln!("{program}: cannot write the trace: {e}");
                         status = MISTAKES;
                     }
                 }

@@ -63,13 +63,16 @@ const TOP_KEYS: &[&str] = &[
 pub fn parse_file(path: impl AsRef<Path>) -> Result<Scenario, ScenarioErrors> {
     let path = path.as_ref();
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioErrors {
-        file: file.clone(),
-        errors: vec![ScenarioError {
-            line: 0,
-            message: format!("cannot read the scenario: {e}"),
-        }],
-    })?;
+    let text =
+        m2285_hostfs::read_regular_text(path, m2285_hostfs::USER_FILE_LIMIT).map_err(|e| {
+            ScenarioErrors {
+                file: file.clone(),
+                errors: vec![ScenarioError {
+                    line: 0,
+                    message: format!("cannot read the scenario: {e}"),
+                }],
+            }
+        })?;
     let mut s = parse_text(&text, &file, path.parent())?;
     if s.name.is_empty() {
         s.name = path
@@ -220,7 +223,7 @@ fn device(doc: &mut Doc, t: &DeTable<'_>, dir: Option<&Path>) -> Config {
         if let Some(rel) = tr::string(doc, v, "a configuration file path") {
             let path: PathBuf = dir.map_or_else(|| PathBuf::from(rel), |d| d.join(rel));
             let at = v.span().start;
-            match std::fs::read_to_string(&path) {
+            match m2285_hostfs::read_regular_text(&path, m2285_hostfs::USER_FILE_LIMIT) {
                 Ok(text) => match Config::from_toml_str(&text) {
                     Ok(c) => config = c,
                     Err(errors) => {
@@ -229,7 +232,7 @@ fn device(doc: &mut Doc, t: &DeTable<'_>, dir: Option<&Path>) -> Config {
                         }
                     }
                 },
-                Err(e) => doc.error(at, format!("cannot read {}: {e}", path.display())),
+                Err(e) => doc.error(at, format!("cannot read the configuration: {e}")),
             }
         }
     }
