@@ -20,18 +20,26 @@ pub struct HostPty {
     link: Option<PathBuf>,
     /// The slave, kept only until a program is attached with [`HostPty::spawn_attached`].
     pts: Option<pty_process::blocking::Pts>,
+    /// The claim on `link`, released (and its file removed) after the link is removed.
+    _link_lock: Option<m2285_hostfs::Lock>,
 }
 
 impl HostPty {
     /// Creates a PTY in raw mode (no echo, no line editing, 8 bit clean), makes its master
     /// non-blocking, and, when `link` is given, points a symlink there at the slave.
     ///
-    /// A dangling symlink or one to an old `/dev/pts` entry at `link` is replaced; a regular
-    /// file, a directory or any other symlink is refused with an error and left untouched.
+    /// A dangling symlink or one to an old `/dev/pts` entry at `link` is replaced, unless a
+    /// live simulator holds it (its lock, see the module docs); a regular file, a directory or
+    /// any other symlink is refused with an error and left untouched.
     pub fn open(link: Option<&Path>, keep_slave_for_attach: bool) -> io::Result<Self> {
-        if let Some(link) = link {
-            check_link_target(link)?;
-        }
+        let link_lock = match link {
+            Some(link) => {
+                let lock = claim_link(link)?;
+                check_link_target(link)?;
+                Some(lock)
+            }
+            None => None,
+        };
         let (pty, pts) = pty_process::blocking::open().map_err(io::Error::other)?;
         let master: OwnedFd = pty.into();
         let slave_path = fs::read_link(format!("/proc/self/fd/{}", pts.as_fd().as_raw_fd()))?;
@@ -45,6 +53,7 @@ impl HostPty {
             slave_path,
             link: None,
             pts: keep_slave_for_attach.then_some(pts),
+            _link_lock: link_lock,
         };
         if let Some(link) = link {
             replace_symlink(&me.slave_path, link)?;
@@ -158,6 +167,25 @@ impl HostPty {
         Ok(discarded)
     }
 
+    /// Makes the slave show `baud` (when it is a standard rate and not already shown), as a
+    /// port freshly set up by the device would.
+    ///
+    /// The runtime calls it while no program holds the port, so a program that opens the port
+    /// and never sets a speed sees the device's own rate (no mismatch), and a rate left behind
+    /// by the previous program does not count against the next one: only a program that sets
+    /// a different rate itself causes a `baud_mismatch`, once per open (docs/serial-port.md).
+    pub fn present_rate(&self, baud: u32) -> io::Result<()> {
+        let Some(speed) = u32_to_baud(baud) else {
+            return Ok(());
+        };
+        let mut t = termios::tcgetattr(&self.master).map_err(io::Error::from)?;
+        if termios::cfgetospeed(&t) == speed && termios::cfgetispeed(&t) == speed {
+            return Ok(());
+        }
+        termios::cfsetspeed(&mut t, speed).map_err(io::Error::from)?;
+        termios::tcsetattr(&self.master, SetArg::TCSANOW, &t).map_err(io::Error::from)
+    }
+
     /// The baud rate the serial-side program set on the slave, read through the master.
     /// `None` for a rate outside the standard list.
     pub fn observed_baud(&self) -> Option<u32> {
@@ -201,6 +229,36 @@ fn set_nonblocking(fd: &OwnedFd) -> io::Result<()> {
     let flags = OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK;
     fcntl(fd, FcntlArg::F_SETFL(flags)).map_err(io::Error::from)?;
     Ok(())
+}
+
+/// The lock file that claims `link`: `.NAME.lock` in the link's directory.
+fn lock_path(link: &Path) -> io::Result<PathBuf> {
+    let name = link
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "--pty needs a file path"))?;
+    let mut lock = std::ffi::OsString::from(".");
+    lock.push(name);
+    lock.push(".lock");
+    Ok(link.with_file_name(lock))
+}
+
+/// Takes the lock on `link`, or refuses because a running simulator holds it.
+fn claim_link(link: &Path) -> io::Result<m2285_hostfs::Lock> {
+    let path = lock_path(link)?;
+    let held = m2285_hostfs::try_lock(&path)
+        .map_err(|e| io::Error::new(e.kind(), format!("--pty {}: {e}", link.display())))?;
+    held.map_err(|holder| {
+        let who = holder.map_or_else(|| "another running simulator".to_owned(), |pid| {
+            format!("another running simulator (pid {pid})")
+        });
+        io::Error::new(
+            io::ErrorKind::AddrInUse,
+            format!(
+                "--pty {}: in use by {who}; refusing to take over its serial port (stop it or pick another path)",
+                link.display()
+            ),
+        )
+    })
 }
 
 /// Refuses to put a link where it would destroy user data.
@@ -252,42 +310,51 @@ fn replace_symlink(target: &Path, link: &Path) -> io::Result<()> {
     })
 }
 
+/// The standard termios speeds and their rates in bits per second.
+const RATES: [(BaudRate, u32); 30] = {
+    use BaudRate::*;
+    [
+        (B50, 50),
+        (B75, 75),
+        (B110, 110),
+        (B134, 134),
+        (B150, 150),
+        (B200, 200),
+        (B300, 300),
+        (B600, 600),
+        (B1200, 1200),
+        (B1800, 1800),
+        (B2400, 2400),
+        (B4800, 4800),
+        (B9600, 9600),
+        (B19200, 19200),
+        (B38400, 38400),
+        (B57600, 57600),
+        (B115200, 115200),
+        (B230400, 230400),
+        (B460800, 460800),
+        (B500000, 500000),
+        (B576000, 576000),
+        (B921600, 921600),
+        (B1000000, 1_000_000),
+        (B1152000, 1_152_000),
+        (B1500000, 1_500_000),
+        (B2000000, 2_000_000),
+        (B2500000, 2_500_000),
+        (B3000000, 3_000_000),
+        (B3500000, 3_500_000),
+        (B4000000, 4_000_000),
+    ]
+};
+
 /// Maps a termios speed constant to bits per second.
 pub fn baud_to_u32(b: BaudRate) -> Option<u32> {
-    use BaudRate::*;
-    Some(match b {
-        B50 => 50,
-        B75 => 75,
-        B110 => 110,
-        B134 => 134,
-        B150 => 150,
-        B200 => 200,
-        B300 => 300,
-        B600 => 600,
-        B1200 => 1200,
-        B1800 => 1800,
-        B2400 => 2400,
-        B4800 => 4800,
-        B9600 => 9600,
-        B19200 => 19200,
-        B38400 => 38400,
-        B57600 => 57600,
-        B115200 => 115200,
-        B230400 => 230400,
-        B460800 => 460800,
-        B500000 => 500000,
-        B576000 => 576000,
-        B921600 => 921600,
-        B1000000 => 1_000_000,
-        B1152000 => 1_152_000,
-        B1500000 => 1_500_000,
-        B2000000 => 2_000_000,
-        B2500000 => 2_500_000,
-        B3000000 => 3_000_000,
-        B3500000 => 3_500_000,
-        B4000000 => 4_000_000,
-        _ => return None,
-    })
+    RATES.iter().find(|(c, _)| *c == b).map(|(_, r)| *r)
+}
+
+/// Maps bits per second to a termios speed constant, for the standard rates.
+pub fn u32_to_baud(rate: u32) -> Option<BaudRate> {
+    RATES.iter().find(|(_, r)| *r == rate).map(|(c, _)| *c)
 }
 
 #[cfg(test)]
@@ -370,6 +437,19 @@ mod tests {
         let err = HostPty::open(Some(&file), false).err();
         assert!(err.is_some_and(|e| e.to_string().contains("refusing")));
         assert_eq!(fs::read(&file)?, b"user data");
+
+        let live = dir.join("live");
+        let first = HostPty::open(Some(&live), false)?;
+        let err = HostPty::open(Some(&live), false).err();
+        assert!(
+            err.is_some_and(|e| e
+                .to_string()
+                .contains("in use by another running simulator")),
+            "a held link is refused"
+        );
+        assert_eq!(fs::read_link(&live)?, first.slave_path());
+        drop(first);
+        assert!(fs::symlink_metadata(dir.join(".live.lock")).is_err());
 
         let stale = dir.join("stale");
         std::os::unix::fs::symlink(dir.join("gone"), &stale)?;

@@ -80,6 +80,16 @@ impl Sim {
     pub fn launch(args: &[&str], how: Launch) -> Sim {
         let dir = temp_dir("sim");
         let link = dir.join("ttyS0");
+        Sim::launch_at(dir, link, args, how)
+    }
+
+    /// [`Sim::start`] with the PTY link at `link`; `dir` (removed on drop) holds the state.
+    pub fn start_with_link(dir: PathBuf, link: PathBuf, args: &[&str]) -> Sim {
+        Sim::launch_at(dir, link, args, Launch::default())
+    }
+
+    /// [`Sim::launch`] with the PTY link at `link` and the test's files in `dir`.
+    fn launch_at(dir: PathBuf, link: PathBuf, args: &[&str], how: Launch) -> Sim {
         let ip = unique_ip();
         let mut cmd = Command::new(binary());
         cmd.arg("--pty")
