@@ -28,8 +28,10 @@ Examples:
       The certificate a TLS client should trust (port1.crypto.method = \"ssl\").
 
 On stdout the simulator prints one JSON line when ready, e.g.
-  {\"event\":\"ready\",\"pty\":\"/dev/pts/3\",\"link\":\"/tmp/ttyS0\",\"ip\":\"127.0.0.1\",\"ports\":{\"data\":7001}}
-then one JSON line per event (sessions opening and closing, ...). Logs go to stderr.";
+  {\"event\":\"ready\",\"pty\":\"/dev/pts/3\",\"link\":\"/tmp/ttyS0\",\"ip\":\"127.0.0.1\",\"ports\":{\"control\":8285,\"data\":7001}}
+`ports.data` is there only when the device listens from boot (TCP server, UDP): modem mode
+(it listens once told to, with a `listening` event) and host.listen_port = 0 have none.
+Then one JSON line per event (sessions opening and closing, ...). Logs go to stderr.";
 
 /// Simulator of the Patton EtherBits Model 2285 serial device server.
 #[derive(Debug, Parser)]
@@ -114,8 +116,9 @@ fn parse_fleet_base(s: &str) -> Result<std::net::Ipv4Addr, String> {
 /// Options for running a device.
 #[derive(Debug, Args, Clone)]
 pub struct RunArgs {
-    /// Make the serial port a PTY with a symlink at PATH (a stale link is replaced; a file or
-    /// directory there is refused). Without it the PTY's /dev/pts/N is used.
+    /// Make the serial port a PTY with a symlink at PATH (a stale link is replaced; a link a
+    /// running simulator holds, a file or a directory there is refused). Without it the PTY's
+    /// /dev/pts/N is used.
     #[arg(long, value_name = "PATH")]
     pub pty: Option<PathBuf>,
     /// Device configuration (TOML; see docs/config.md). Without it, the configuration saved in
@@ -131,8 +134,10 @@ pub struct RunArgs {
     /// Log filter for stderr (tracing syntax, e.g. info or m2285_core=debug); RUST_LOG works too.
     #[arg(long, value_name = "FILTER")]
     pub log: Option<String>,
-    /// The device's non-volatile memory (configuration, keys, logs). Default:
-    /// $XDG_STATE_HOME/m2285-sim/<ip> (or ~/.local/state/m2285-sim/<ip>).
+    /// The device's non-volatile memory (configuration, keys, logs); it must be private (yours,
+    /// not group- or world-writable) and is created with mode 0700. Default:
+    /// $XDG_STATE_HOME/m2285-sim/<ip>, else ~/.local/state/m2285-sim/<ip>, else (no HOME)
+    /// $TMPDIR/m2285-sim-<uid>/<ip>.
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
     /// Start CMD (via /bin/sh -c) with the serial port as its terminal: a program playing the
@@ -144,7 +149,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
     /// Write every event at the device's boundaries (serial and network data, device events,
-    /// faults) to FILE as JSON lines stamped with device time (docs/traces.md).
+    /// faults) to FILE as JSON lines stamped with device time (docs/traces.md). It holds the
+    /// data, passwords included: it is created mode 0600.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
 }

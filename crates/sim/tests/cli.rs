@@ -158,3 +158,51 @@ fn the_programs_baud_rate_is_observed_and_a_mismatch_reported() {
     assert_eq!(mismatch["observed"], 115200);
     assert_eq!(mismatch["configured"], 9600);
 }
+
+#[test]
+fn only_a_rate_the_program_sets_is_a_baud_mismatch_once_per_open() {
+    use std::os::unix::fs::OpenOptionsExt;
+    let sim = Sim::start(&["--set", "port1.serial.baud=115200"]);
+    let open_plain = || {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(nix::libc::O_NOCTTY)
+            .open(&sim.link)
+            .expect("open the port")
+    };
+    let set_rate = |f: &std::fs::File, baud: BaudRate| {
+        let mut t = nix::sys::termios::tcgetattr(f).expect("tcgetattr");
+        nix::sys::termios::cfsetspeed(&mut t, baud).expect("cfsetspeed");
+        nix::sys::termios::tcsetattr(f, nix::sys::termios::SetArg::TCSANOW, &t).expect("set");
+    };
+    let mismatches = |s: &serde_json::Value| s["counters"]["baud_mismatches"].as_u64();
+    let attached = |s: &serde_json::Value, yes: bool| s["serial"]["program_attached"] == yes;
+
+    // A program that never sets a speed sees the device's rate: no mismatch.
+    let plain = open_plain();
+    sim.status_until(|s| attached(s, true), Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(200));
+    let s = sim.status();
+    assert_eq!(mismatches(&s), Some(0), "{s}");
+    assert_eq!(s["serial"]["observed_baud"], 115200, "{s}");
+
+    // One that sets another rate: one mismatch.
+    set_rate(&plain, BaudRate::B57600);
+    sim.status_until(|s| mismatches(s) == Some(1), Duration::from_secs(5));
+    drop(plain);
+    sim.status_until(|s| attached(s, false), Duration::from_secs(5));
+
+    // The next program that sets nothing is not blamed for the last one's rate...
+    let plain = open_plain();
+    sim.status_until(|s| attached(s, true), Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(200));
+    let s = sim.status();
+    assert_eq!(mismatches(&s), Some(1), "{s}");
+    assert_eq!(s["serial"]["observed_baud"], 115200, "{s}");
+    // ...and one that sets the wrong rate again is reported again, once.
+    set_rate(&plain, BaudRate::B57600);
+    sim.status_until(|s| mismatches(s) == Some(2), Duration::from_secs(5));
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(mismatches(&sim.status()), Some(2));
+}

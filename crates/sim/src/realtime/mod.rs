@@ -81,6 +81,8 @@ impl Runtime {
         let tokens = TokenSpace::for_device(0);
         let pty =
             HostPty::open(args.pty.as_deref(), args.attach.is_some()).map_err(|e| e.to_string())?;
+        pty.present_rate(config.port1.serial.baud)
+            .map_err(|e| format!("cannot set the PTY's rate: {e}"))?;
         poll.registry()
             .register(
                 &mut mio::unix::SourceFd(&pty.master_fd()),
@@ -481,11 +483,11 @@ fn register_signals(poll: &Poll, token: Token) -> Result<mio::net::UnixStream, S
 pub fn load_config(args: &RunArgs, state_dir: &std::path::Path) -> Result<Config, String> {
     let (source, text): (PathBuf, Option<String>) = match &args.config {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("--config {}: {e}", path.display()))?;
+            let text = m2285_hostfs::read_regular_text(path, m2285_hostfs::USER_FILE_LIMIT)
+                .map_err(|e| format!("--config: {e}"))?;
             (path.clone(), Some(text))
         }
-        None => match crate::state_dir::saved_config(state_dir) {
+        None => match crate::state_dir::saved_config(state_dir)? {
             Some((path, text)) => (path, Some(text)),
             None => (PathBuf::from("factory defaults"), None),
         },

@@ -170,6 +170,13 @@ impl SerialEndpoint {
                 device.handle(Event::Line(LineEvent::OutputLost(lost)), now);
             }
         }
+        if !attached {
+            // No program: the port shows the device's rate, so only a rate the next program
+            // sets itself can differ from it (HostPty::present_rate).
+            if let Err(e) = self.pty.present_rate(device.config().port1.serial.baud) {
+                tracing::debug!("setting the PTY's rate: {e}");
+            }
+        }
         self.attached = attached;
         device.handle(Event::Line(LineEvent::PeerAttached(attached)), now);
     }
