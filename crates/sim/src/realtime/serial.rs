@@ -26,6 +26,9 @@ pub struct SerialEndpoint {
     attached: bool,
     throttled: bool,
     next_watch: Instant,
+    /// The rate last set on the PTY for want of a program (`None`: a program may have changed
+    /// it since), so an idle port costs no termios calls.
+    presented_rate: Option<u32>,
 }
 
 impl SerialEndpoint {
@@ -37,6 +40,7 @@ impl SerialEndpoint {
             attached: false,
             throttled: false,
             next_watch: Instant::ZERO,
+            presented_rate: None,
         }
     }
 
@@ -170,11 +174,17 @@ impl SerialEndpoint {
                 device.handle(Event::Line(LineEvent::OutputLost(lost)), now);
             }
         }
-        if !attached {
+        if attached {
+            self.presented_rate = None;
+        } else {
             // No program: the port shows the device's rate, so only a rate the next program
             // sets itself can differ from it (HostPty::present_rate).
-            if let Err(e) = self.pty.present_rate(device.config().port1.serial.baud) {
-                tracing::debug!("setting the PTY's rate: {e}");
+            let rate = device.config().port1.serial.baud;
+            if self.presented_rate != Some(rate) {
+                match self.pty.present_rate(rate) {
+                    Ok(()) => self.presented_rate = Some(rate),
+                    Err(e) => tracing::debug!("setting the PTY's rate: {e}"),
+                }
             }
         }
         self.attached = attached;
