@@ -46,10 +46,21 @@ pub struct Device {
     serial_backlog: VecDeque<u8>,
     /// Flow-control and signal-rule state (device/line_rules.rs).
     line_state: line_rules::LineState,
+    /// Saved, running (that is `config`) and staged configuration (device/manage.rs).
+    store: crate::store::Store,
+    /// Up, or down and booting (device/power.rs).
+    power: power::Power,
+    /// Boots since the simulator started this device.
+    boots: u64,
+    /// Why the device reboots once the save in progress ends.
+    reboot_after_save: Option<&'static str>,
 }
 
 mod line_rules;
+mod manage;
+mod power;
 pub use line_rules::HostStatus;
+pub use manage::ApplyReport;
 
 impl Device {
     /// Powers the device on at `now` with `config`; the first actions (listening sockets) are
@@ -67,6 +78,10 @@ impl Device {
         port.set_modem_state(lines.modem_state_bits(), &mut actions, now);
         port.boot(&mut actions);
         let mut device = Device {
+            store: crate::store::Store::new(config.clone(), config.clone()),
+            power: power::Power::Up,
+            boots: 0,
+            reboot_after_save: None,
             config,
             serial,
             lines,
@@ -215,6 +230,8 @@ impl Device {
     pub fn handle(&mut self, event: Event, now: Instant) {
         self.handle_timeout(now);
         match event {
+            Event::Flash(report) => self.flash_report(report, now),
+            event if self.is_down() => self.event_while_down(event),
             Event::Line(line) => self.line_event(line, now),
             Event::Net(net) => self.net_event(net, now),
         }
@@ -225,6 +242,9 @@ impl Device {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.last_now = self.last_now.max(now);
         let now = self.last_now;
+        if !self.boot_if_due(now) {
+            return;
+        }
         self.scratch.clear();
         let limit = self.serial_rx_limit();
         self.serial
@@ -286,6 +306,9 @@ impl Device {
 
     /// The next instant at which [`Device::handle_timeout`] has work, if any.
     pub fn next_deadline(&self) -> Option<Instant> {
+        if let power::Power::Booting { until } = self.power {
+            return Some(until);
+        }
         m2285_time::earliest(self.serial.next_deadline(), self.port.next_deadline())
     }
 
@@ -297,6 +320,10 @@ impl Device {
     /// How many bytes the runtime may pass in the next [`LineEvent::Received`]: the room on the
     /// wire from the serial-side program. At 0 the runtime stops reading the PTY.
     pub fn serial_input_room(&self) -> usize {
+        if self.is_down() {
+            // An unpowered UART takes everything and keeps nothing.
+            return power::DOWN_SERIAL_ROOM;
+        }
         if self.rts_allows_input() {
             self.serial.rx.free()
         } else {
@@ -307,7 +334,7 @@ impl Device {
     /// How many bytes the runtime may pass in the next [`NetEvent::Received`] for `conn`: the
     /// room in the network→serial buffer. At 0 the runtime stops reading the socket.
     pub fn net_input_room(&self, _conn: ConnId) -> usize {
-        if self.serial_backlog.is_empty() {
+        if self.serial_backlog.is_empty() && !self.is_down() {
             self.serial.tx.free()
         } else {
             0
