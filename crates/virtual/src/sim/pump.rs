@@ -60,7 +60,7 @@ impl Simulation {
 
     fn line_setup(&self) -> LineSetup {
         LineSetup {
-            device: self.config.port1.serial.params(),
+            device: self.config().port1.serial.params(),
             program_baud: self.serial.baud,
         }
     }
@@ -115,6 +115,7 @@ impl Simulation {
         match action {
             Action::SerialTx(bytes) => self.serial_out(bytes),
             Action::Notify(event) => self.device_notify(event),
+            Action::Flash(op) => self.flash_start(op),
             other => {
                 self.trace.record(self.now, records::action(&other));
                 let mut ctx = Ctx {
