@@ -82,8 +82,9 @@ impl Device {
         if self.is_down() {
             return Err(StoreError::Down);
         }
-        let op = self.store.start_save(&self.config)?;
-        self.actions.push_back(Action::Flash(op));
+        if let Some(op) = self.store.start_save(&self.config) {
+            self.actions.push_back(Action::Flash(op));
+        }
         Ok(())
     }
 
@@ -125,9 +126,6 @@ impl Device {
         if self.is_down() {
             return Err(StoreError::Down);
         }
-        if self.store.saving() {
-            return Err(StoreError::Busy);
-        }
         self.store.discard();
         // The device is about to reboot into these values: they need not run first.
         self.config = store::factory_reset(&self.config, keep_network);
@@ -143,7 +141,10 @@ impl Device {
             SaveProgress::Saved => {
                 let saves = self.store.saves;
                 self.notify(DeviceEvent::ConfigSaved { saves });
-                self.reboot_if_asked(now);
+                match self.store.start_queued() {
+                    Some(op) => self.actions.push_back(Action::Flash(op)),
+                    None => self.reboot_if_asked(now),
+                }
             }
             SaveProgress::Failed(reason) => {
                 tracing::error!("saving the configuration failed: {reason}");

@@ -94,6 +94,8 @@ pub struct Store {
     staged: Option<Config>,
     /// A save in progress.
     job: Option<SaveJob>,
+    /// A configuration to save once the save in progress ends (a save asked for meanwhile).
+    queued: Option<Config>,
     /// Saves completed since power-on.
     pub saves: u64,
 }
@@ -116,8 +118,6 @@ pub struct StoreStatus {
 /// Why a store operation was refused.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StoreError {
-    /// A save is in progress; try again when it ends.
-    Busy,
     /// The configuration has mistakes (all listed); nothing changed.
     Invalid(Vec<ConfigError>),
     /// The device is down (booting); try again after `booted`.
@@ -132,6 +132,7 @@ impl Store {
             booted,
             staged: None,
             job: None,
+            queued: None,
             saves: 0,
         }
     }
@@ -172,24 +173,32 @@ impl Store {
         self.staged.take()
     }
 
-    /// Starts saving `running`; the first flash step to carry out.
-    pub fn start_save(&mut self, running: &Config) -> Result<FlashOp, StoreError> {
+    /// Starts saving `running`: the first flash step to carry out, or `None` when a save is in
+    /// progress (this one follows it; a later request replaces a queued one).
+    pub fn start_save(&mut self, running: &Config) -> Option<FlashOp> {
         if self.job.is_some() {
-            return Err(StoreError::Busy);
+            self.queued = Some(running.clone());
+            return None;
         }
         self.job = Some(SaveJob {
             config: running.clone(),
             step: SaveStep::WritingTemp,
         });
-        Ok(FlashOp::WriteTemp {
+        Some(FlashOp::WriteTemp {
             file: CONFIG_FILE,
             bytes: running.to_toml().into_bytes(),
         })
     }
 
-    /// True while a save is in progress.
+    /// Starts the save that waited for the one that just ended, if any.
+    pub fn start_queued(&mut self) -> Option<FlashOp> {
+        let next = self.queued.take()?;
+        self.start_save(&next)
+    }
+
+    /// True while a save is in progress or waiting.
     pub fn saving(&self) -> bool {
-        self.job.is_some()
+        self.job.is_some() || self.queued.is_some()
     }
 
     /// Takes the runtime's report on the step in progress.
@@ -215,6 +224,7 @@ impl Store {
             }
             (step, Err(e)) => {
                 self.job = None;
+                self.queued = None;
                 SaveProgress::Failed(format!("{step:?}: {e}"))
             }
         }

@@ -15,12 +15,12 @@ fn a_save_is_write_rename_sync_and_only_then_saved() {
     let first = store.start_save(&new);
     assert!(matches!(
         first,
-        Ok(FlashOp::WriteTemp {
+        Some(FlashOp::WriteTemp {
             file: CONFIG_FILE,
             ..
         })
     ));
-    assert_eq!(store.start_save(&new), Err(StoreError::Busy));
+    assert_eq!(store.start_save(&new), None, "queued behind the first");
     assert_eq!(
         store.flash_report(Ok(())),
         SaveProgress::Next(FlashOp::Rename { file: CONFIG_FILE })
@@ -32,6 +32,14 @@ fn a_save_is_write_rename_sync_and_only_then_saved() {
     );
     assert_eq!(store.saved(), &new);
     assert_eq!(store.flash_report(Ok(())), SaveProgress::Saved);
+    assert!(store.saving(), "the queued save waits");
+    assert!(matches!(
+        store.start_queued(),
+        Some(FlashOp::WriteTemp { .. })
+    ));
+    for _ in 0..3 {
+        store.flash_report(Ok(()));
+    }
     assert!(!store.saving());
     assert_eq!(store.flash_report(Ok(())), SaveProgress::Ignored);
 }

@@ -62,6 +62,11 @@ impl Simulation {
         self.store_op(|d, _| d.stage(sets))
     }
 
+    /// Forgets the staged edits; true if there were any.
+    pub fn discard(&mut self) -> Result<bool, StoreError> {
+        self.store_op(|d, _| Ok(d.discard()))
+    }
+
     /// Applies the staged edits.
     pub fn apply(&mut self) -> Result<ApplyReport, StoreError> {
         self.store_op(|d, now| d.apply(now))
