@@ -6,7 +6,7 @@ use m2285_core::lines::InputLine;
 use serde_json::{json, Value};
 
 /// The endpoints, for 404 messages and `GET /`.
-pub const ENDPOINTS: &str = "GET /status, GET /signals, POST /signals, POST /break, GET /config, GET /config/KEY, PUT /config/KEY, POST /config, GET /events, GET /faults, POST /faults, DELETE /faults, DELETE /faults/ID";
+pub const ENDPOINTS: &str = "GET /status, GET /signals, POST /signals, POST /break, GET /config, GET /config/KEY, PUT /config/KEY, POST /config, GET /config/export, POST /config/import, GET /store, POST /apply, POST /discard, POST /save, POST /reboot, POST /power-cycle, POST /factory-reset, POST /reset-button, GET /events, GET /faults, POST /faults, DELETE /faults, DELETE /faults/ID";
 
 /// Longest break the API sends (a minute; longer is surely a mistake).
 const MAX_BREAK_MS: u64 = 60_000;
@@ -14,6 +14,9 @@ const MAX_BREAK_MS: u64 = 60_000;
 /// Maps a request to a call, or to the error reply.
 pub fn route(method: &str, path: &str, body: &[u8]) -> Result<Call, Reply> {
     let path = path.trim_end_matches('/');
+    if let Some(call) = super::store_routes::route(method, path, body) {
+        return call;
+    }
     match (method, path) {
         ("GET", "/status") => Ok(Call::Status),
         ("GET", "/signals") => Ok(Call::Signals),
@@ -34,7 +37,10 @@ pub fn route(method: &str, path: &str, body: &[u8]) -> Result<Call, Reply> {
                     ))
                 }
             };
-            Ok(Call::ConfigSet(vec![(key, raw(value)?)]))
+            Ok(Call::ConfigSet {
+                set: vec![(key, raw(value)?)],
+                apply: false,
+            })
         }
         (_, p) if p == "/faults" || p.starts_with("/faults/") => {
             super::faults::route(method, p, body)
@@ -161,8 +167,27 @@ fn brk(body: &[u8]) -> Result<Call, Reply> {
     })
 }
 
-/// `{"set": {"key": value, ...}}`, applied in order, all or nothing.
+/// `{"set": {"key": value, ...}, "apply": bool}`: staged in order, all or nothing.
 fn config_set(body: &Value) -> Result<Call, Reply> {
+    if let Some(other) = body
+        .as_object()
+        .and_then(|m| m.keys().find(|k| *k != "set" && *k != "apply"))
+    {
+        return Err(Reply::error(
+            400,
+            format!("unknown field '{other}'; allowed: set, apply"),
+        ));
+    }
+    let apply = match body.get("apply") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(Reply::error(
+                400,
+                format!("apply = {other}: allowed: true or false"),
+            ))
+        }
+    };
     let Some(Value::Object(set)) = body.get("set") else {
         return Err(Reply::error(
             400,
@@ -176,7 +201,7 @@ fn config_set(body: &Value) -> Result<Call, Reply> {
         .iter()
         .map(|(k, v)| Ok((k.clone(), raw(v)?)))
         .collect::<Result<Vec<_>, Reply>>()?;
-    Ok(Call::ConfigSet(pairs))
+    Ok(Call::ConfigSet { set: pairs, apply })
 }
 
 /// A JSON value as the raw text `--set` would take.
@@ -246,10 +271,13 @@ mod tests {
         );
         assert_eq!(
             c,
-            Ok(Call::ConfigSet(vec![
-                ("port1.serial.baud".into(), "1200".into()),
-                ("port1.serial.inter_char_timeout_ms".into(), "9".into())
-            ]))
+            Ok(Call::ConfigSet {
+                set: vec![
+                    ("port1.serial.baud".into(), "1200".into()),
+                    ("port1.serial.inter_char_timeout_ms".into(), "9".into())
+                ],
+                apply: false
+            })
         );
         let e = err(route("PUT", "/config/port1.title", br#"{"v":1}"#));
         assert_eq!(e.status, 400);

@@ -39,7 +39,8 @@ impl Runtime {
                     format!("{key}: no such configuration key (docs/config.md lists every key)"),
                 ),
             },
-            Call::ConfigSet(pairs) => self.config_set(pairs, now),
+            Call::ConfigSet { set, apply } => self.config_set(set, apply, now),
+            Call::Store(call) => self.store_call(call, now),
             call @ (Call::FaultAdd { .. } | Call::FaultList | Call::FaultClear(_)) => {
                 self.fault_call(call, now)
             }
@@ -47,49 +48,40 @@ impl Runtime {
         let _ = req.reply.send(reply);
     }
 
-    fn config_set(&mut self, pairs: Vec<(String, String)>, now: Instant) -> Reply {
+    /// Stages the changes (all or nothing) and, with `apply`, applies them: the same staging
+    /// every management face uses (docs/control-api.md).
+    fn config_set(&mut self, pairs: Vec<(String, String)>, apply: bool, now: Instant) -> Reply {
         let sets: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        match self
-            .device
-            .config()
-            .with_sets(sets.iter().map(String::as_str))
-        {
-            Ok(config) => {
-                self.device.apply_config(config, now);
-                let applied: serde_json::Map<String, Value> = pairs
-                    .iter()
-                    .map(|(k, _)| {
-                        let v = self
-                            .device
-                            .config()
-                            .get(k)
-                            .and_then(|v| serde_json::to_value(v).ok())
-                            .unwrap_or(Value::Null);
-                        let v = if k.ends_with(".password") {
-                            json!("***")
-                        } else {
-                            v
-                        };
-                        (k.clone(), v)
-                    })
-                    .collect();
-                tracing::info!(keys = ?pairs.iter().map(|(k, _)| k).collect::<Vec<_>>(), "configuration changed through the control API");
-                crate::output::emit_event(
-                    json!({"event": "config_applied", "keys": pairs.iter().map(|(k, _)| k).collect::<Vec<_>>()}),
-                    now,
-                );
-                Reply::ok(json!({ "applied": applied }))
-            }
-            Err(errors) => Reply {
-                status: 400,
-                body: json!({
-                    "error": crate::config_errors("config", &errors),
-                    "errors": errors.iter().map(|e| json!({
-                        "key": e.key, "value": e.value, "allowed": e.allowed,
-                    })).collect::<Vec<_>>(),
-                }),
-            },
+        if let Err(e) = self.device.stage(&sets) {
+            return store_error(&e);
         }
+        let staged = self.device.staged_config();
+        let values: serde_json::Map<String, Value> = pairs
+            .iter()
+            .map(|(k, _)| {
+                let v = staged
+                    .get(k)
+                    .and_then(|v| serde_json::to_value(v).ok())
+                    .unwrap_or(Value::Null);
+                let v = if k.ends_with(".password") {
+                    json!("***")
+                } else {
+                    redact(v)
+                };
+                (k.clone(), v)
+            })
+            .collect();
+        let mut body = json!({ "staged": values });
+        if apply {
+            match self.device.apply(now) {
+                Ok(report) => {
+                    body["applied"] = json!(report.applied);
+                    body["pending_reboot"] = json!(report.pending_reboot);
+                }
+                Err(e) => return store_error(&e),
+            }
+        }
+        Reply::ok(body)
     }
 
     fn signals_json(&self) -> Value {
@@ -148,6 +140,8 @@ impl Runtime {
             "sessions": sessions,
             "udp_unlisted": h.udp_unlisted,
             "counters": counters,
+            "device": { "state": if self.device.is_down() { "booting" } else { "up" }, "boots": self.device.boots() },
+            "store": self.device.store_status(),
         })
     }
 }
@@ -158,7 +152,7 @@ fn config_json(c: &m2285_core::Config) -> Value {
 }
 
 /// Replaces every `password` field with "***": passwords never leave the device.
-fn redact(mut v: Value) -> Value {
+pub(super) fn redact(mut v: Value) -> Value {
     match &mut v {
         Value::Object(m) => {
             for (k, x) in m.iter_mut() {
@@ -177,4 +171,24 @@ fn redact(mut v: Value) -> Value {
         _ => {}
     }
     v
+}
+
+/// A store refusal as a reply: 400 listing every configuration mistake, 503 while booting.
+pub(super) fn store_error(e: &m2285_core::store::StoreError) -> Reply {
+    use m2285_core::store::StoreError;
+    match e {
+        StoreError::Invalid(errors) => Reply {
+            status: 400,
+            body: json!({
+                "error": crate::config_errors("config", errors),
+                "errors": errors.iter().map(|e| json!({
+                    "key": e.key, "value": e.value, "allowed": e.allowed,
+                })).collect::<Vec<_>>(),
+            }),
+        },
+        StoreError::Down => Reply::error(
+            503,
+            "the device is booting; try again after the `booted` event",
+        ),
+    }
 }

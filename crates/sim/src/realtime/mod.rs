@@ -12,6 +12,8 @@ mod fault_calls;
 pub mod faults;
 pub mod fleet;
 mod serial;
+mod store_calls;
+mod store_io;
 mod timer;
 pub mod trace;
 
@@ -68,6 +70,10 @@ pub struct Runtime {
     timer: timer::PreciseTimer,
     /// Whether the PTY is watched for "writable" (only while output waits).
     pty_writable: bool,
+    /// The device's flash: the state directory (saved configuration).
+    flash: store_io::FlashDir,
+    /// The run's seed (TLS randomness; each boot derives its own).
+    seed: u64,
 }
 
 impl Runtime {
@@ -152,6 +158,12 @@ impl Runtime {
             ip: args.ip,
             timer,
             pty_writable: false,
+            flash: store_io::FlashDir::new(
+                state_dir,
+                config.clone(),
+                args.config.is_some() || !args.sets.is_empty(),
+            ),
+            seed,
         };
         rt.ports.insert("control", control.port);
         rt.pump(rt.clock.now())?;
@@ -354,10 +366,16 @@ impl Runtime {
                 progressed = true;
                 match action {
                     Action::SerialTx(bytes) => self.serial.write(&mut self.device, &bytes, now),
-                    Action::Notify(event) => match serde_json::to_value(&event) {
-                        Ok(v) => output::emit_event(v, now),
-                        Err(e) => tracing::warn!("cannot print event: {e}"),
-                    },
+                    Action::Notify(event) => {
+                        match serde_json::to_value(&event) {
+                            Ok(v) => output::emit_event(v, now),
+                            Err(e) => tracing::warn!("cannot print event: {e}"),
+                        }
+                        if matches!(event, m2285_core::io::DeviceEvent::Booted { .. }) {
+                            self.after_boot();
+                        }
+                    }
+                    Action::Flash(op) => self.flash_step(op, now),
                     other => {
                         if let Some(rest) = self.net.execute(self.poll.registry(), other) {
                             tracing::debug!(?rest, "action not handled by this runtime");

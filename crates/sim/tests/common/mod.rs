@@ -55,6 +55,9 @@ pub struct Launch {
     pub default_state_dir: bool,
     /// The process's descriptor limit (RLIMIT_NOFILE, soft and hard).
     pub max_files: Option<u64>,
+    /// This state directory (the device's flash), which outlives the device: for tests of
+    /// what a device keeps from one run to the next.
+    pub state_dir: Option<PathBuf>,
 }
 
 /// A running simulator.
@@ -74,6 +77,17 @@ impl Sim {
     /// Starts a device with these extra arguments (e.g. `--set k=v`); free ports are used.
     pub fn start(args: &[&str]) -> Sim {
         Sim::launch(args, Launch::default())
+    }
+
+    /// Starts a device whose state directory is `state` (kept after it ends).
+    pub fn start_at(state: &Path, args: &[&str]) -> Sim {
+        Sim::launch(
+            args,
+            Launch {
+                state_dir: Some(state.to_owned()),
+                ..Launch::default()
+            },
+        )
     }
 
     /// Starts a device with these extra arguments, launched as `how` says.
@@ -100,7 +114,10 @@ impl Sim {
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
-        let state = if how.default_state_dir {
+        let state = if let Some(state) = &how.state_dir {
+            cmd.arg("--state-dir").arg(state);
+            state.clone()
+        } else if how.default_state_dir {
             let xdg = dir.join("xdg");
             cmd.env("XDG_STATE_HOME", &xdg);
             xdg.join("m2285-sim").join(ip.to_string())

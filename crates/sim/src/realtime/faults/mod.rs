@@ -302,7 +302,9 @@ mod tests {
             e.contains("unknown fault") && e.contains("net.partition"),
             "{e}"
         );
-        let e = parse("device.power_cycle", &[]).err().unwrap_or_default();
+        let e = parse("net.loss", &pairs(&[("probability", "0.1")]))
+            .err()
+            .unwrap_or_default();
         assert!(
             e.contains("only in virtual time") && e.contains("net.partition"),
             "{e}"
