@@ -254,7 +254,7 @@ impl HostNet {
     /// Drops every socket at once as a power cut would: connections are reset (SO_LINGER 0,
     /// the peer gets RST), listeners vanish (connections are refused), nothing is flushed.
     pub fn abort_all(&mut self, registry: &Registry) {
-        for (_, (c, _)) in &self.conns {
+        for (c, _) in self.conns.values() {
             let _ = socket2::SockRef::from(&c.stream).set_linger(Some(std::time::Duration::ZERO));
         }
         for (_, (mut c, _)) in std::mem::take(&mut self.conns) {

@@ -80,7 +80,7 @@ fn a_power_cut_at_any_instant_of_a_save_leaves_the_old_or_the_new_configuration(
         } else {
             panic!("run {run}: cut after {cut:?} booted neither configuration: {booted:?}");
         }
-        mid_save = sim.flash().cuts_mid_save + mid_save;
+        mid_save += sim.flash().cuts_mid_save;
     }
     // Both outcomes happen, and most cuts fell inside a flash step.
     assert!(
