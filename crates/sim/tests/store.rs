@@ -242,6 +242,17 @@ fn sigkill_during_100_saves_leaves_the_old_or_the_new_configuration() {
     let mut expected_old: Option<String> = None;
     for round in 0..100u32 {
         let mut sim = Sim::start_at(&state, &[]);
+        let leftovers = std::fs::read_dir(&state)
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+                    .count()
+            })
+            .unwrap_or(0);
+        assert_eq!(
+            leftovers, 0,
+            "round {round}: an interrupted save's temporary file stayed"
+        );
         let on_flash = saved(&state).map(|c| c.port1.title);
         assert_eq!(on_flash, expected_old, "round {round}: the device's flash");
         let title = format!("round{round}");

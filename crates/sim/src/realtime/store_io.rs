@@ -27,6 +27,13 @@ impl FlashDir {
     /// The flash of a device whose state directory is `dir`, started with `start`
     /// (`overridden`: from `--config`/`--set`).
     pub fn new(dir: &Path, start: m2285_core::Config, overridden: bool) -> FlashDir {
+        // A save cut short (the process killed mid-write) leaves its temporary file: at boot
+        // it is garbage, as on the device's flash.
+        match m2285_hostfs::remove_stale_temps(dir, CONFIG_FILE) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("removed {n} temporary file(s) of an interrupted save"),
+            Err(e) => tracing::warn!("state directory: {e}"),
+        }
         FlashDir {
             dir: dir.to_owned(),
             temp: None,
