@@ -96,6 +96,10 @@ fn reboot_refuses_connections_while_booting_then_serves_and_the_pty_stays_open()
     let port = sim.data_port();
     let mut before = sim.connect();
     sim.wait_event("session_opened", T);
+    // A network key waits for the reboot; saved, it is in force after it.
+    let r = sim.ctl_ok(&["config", "set", "--apply", "network.ip=10.0.0.9"]);
+    assert_eq!(r["pending_reboot"], serde_json::json!(["network.ip"]));
+    sim.ctl_ok(&["save"]);
     let r = sim.ctl_ok(&["reboot"]);
     assert_eq!(r["boot_time_ms"], 1500);
     sim.wait_for("rebooting", |v| v["cause"] == "reboot", T);
@@ -110,7 +114,13 @@ fn reboot_refuses_connections_while_booting_then_serves_and_the_pty_stays_open()
     );
     assert_eq!(sim.status()["device"]["state"], "booting");
     sim.wait_event("booted", T);
-    assert_eq!(sim.status()["device"]["state"], "up");
+    let st = sim.status();
+    assert_eq!(st["device"]["state"], "up");
+    assert_eq!(st["store"]["pending_reboot"], serde_json::json!([]));
+    assert_eq!(
+        sim.ctl_ok(&["config", "get", "network.ip"])["value"],
+        "10.0.0.9"
+    );
     // Same port, and the program's descriptor, opened before the reboot, still carries data.
     let mut after = TcpStream::connect((sim.ip, port)).expect("connect after boot");
     sim.wait_for("session_opened", |v| v["conn"] != 1, T);
@@ -151,6 +161,8 @@ fn factory_reset_brings_factory_values_and_keeps_the_network_on_request() {
         "--set",
         "sim.boot_time_ms=100",
         "--set",
+        "port1.crypto.method=ssl",
+        "--set",
         "port1.serial.baud=19200",
         "--set",
         "network.ip=10.1.2.3",
@@ -159,15 +171,22 @@ fn factory_reset_brings_factory_values_and_keeps_the_network_on_request() {
         "--set",
         "system.users[0].password=s3cret",
     ]);
+    let state = sim.dir.join("state");
+    let cert = std::fs::read(state.join("device.crt")).expect("the device's certificate");
     sim.ctl_ok(&["factory-reset", "--keep-network"]);
     sim.wait_for("rebooting", |v| v["cause"] == "factory_reset", T);
     sim.wait_event("booted", T);
     let c = sim.ctl_ok(&["config", "get"]);
+    assert_eq!(c["port1"]["crypto"]["method"], "none");
+    assert_eq!(
+        std::fs::read(state.join("device.crt")).ok(),
+        Some(cert),
+        "the device keeps its certificate"
+    );
     assert_eq!(c["port1"]["serial"]["baud"], 9600);
     assert_eq!(c["network"]["ip"], "10.1.2.3");
     assert_eq!(c["system"]["users"], serde_json::json!([]));
     assert_eq!(c["sim"]["free_ports"], true, "the rig's keys stay");
-    let state = sim.dir.join("state");
     let on_flash = saved(&state).expect("factory values saved");
     assert_eq!(on_flash.port1.serial.baud, 9600);
     // The reset button held 5 s: everything, network included.

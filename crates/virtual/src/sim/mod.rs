@@ -34,7 +34,8 @@ use std::time::Duration;
 pub struct SimConfig {
     /// The one seed.
     pub seed: u64,
-    /// The device's configuration (kept across power cycles).
+    /// The configuration the device starts with; a power cycle boots it again until a save
+    /// writes the simulated flash (docs/management.md).
     pub device: Config,
     /// The serial-side program's baud rate; `None` = the device's.
     pub serial_baud: Option<u32>,
