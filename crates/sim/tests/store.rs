@@ -153,6 +153,15 @@ fn power_cycle_resets_sessions_and_loses_unsaved_changes() {
     assert_eq!(sim.status()["serial"]["settings"], "9600 8N1");
     let _again = sim.connect();
     sim.wait_for("session_opened", |v| v["conn"] != 1, T);
+    // The same power cycle as a fault, with the name scenarios use.
+    let (status, body) = http(
+        &sim,
+        "POST",
+        "/faults",
+        r#"{"name":"device.power_cycle","params":{"off":"100ms"}}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    sim.wait_for("booted", |v| v["boot"] == 2, T);
 }
 
 #[test]
