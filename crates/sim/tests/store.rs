@@ -180,7 +180,7 @@ fn factory_reset_brings_factory_values_and_keeps_the_network_on_request() {
         "--set",
         "system.users[0].password=s3cret",
     ]);
-    let state = sim.dir.join("state");
+    let state = sim.state.clone();
     let cert = std::fs::read(state.join("device.crt")).expect("the device's certificate");
     sim.ctl_ok(&["factory-reset", "--keep-network"]);
     sim.wait_for("rebooting", |v| v["cause"] == "factory_reset", T);
@@ -292,7 +292,11 @@ fn sigkill_during_100_saves_leaves_the_old_or_the_new_configuration() {
         );
         assert_eq!(status, 200);
         let mut s = TcpStream::connect((sim.ip, sim.control_port())).expect("control API");
-        let req = "POST /save HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+        let req = format!(
+            "POST /save HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Length: 0\r\n\r\n",
+            sim.control_addr(),
+            sim.control_token()
+        );
         s.write_all(req.as_bytes()).expect("request");
         std::thread::sleep(Duration::from_micros(rng.random_range(0..3000)));
         let _ = sim.child.kill();
