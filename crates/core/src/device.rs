@@ -66,6 +66,12 @@ impl Device {
     /// Powers the device on at `now` with `config`; the first actions (listening sockets) are
     /// ready to poll at once.
     pub fn new(config: Config, now: Instant) -> Self {
+        Self::build(config, now, None)
+    }
+
+    /// [`Device::new`] with the TLS material already in place (a reboot keeps it), so the
+    /// first stack configuration sees it.
+    fn build(config: Config, now: Instant, tls: Option<TlsMaterial>) -> Self {
         let port_cfg = config.port1.clone();
         let serial = SerialHw::new(
             port_cfg.serial.params(),
@@ -90,7 +96,7 @@ impl Device {
             scratch: Vec::new(),
             last_now: now,
             seed: 0,
-            tls: None,
+            tls,
             unix_time_at_power_on: None,
             serial_backlog: VecDeque::new(),
             line_state: line_rules::LineState::default(),

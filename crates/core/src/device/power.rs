@@ -96,10 +96,9 @@ impl Device {
     /// lineage, certificate and calendar.
     fn boot(&mut self, now: Instant) {
         let config = self.store.saved().clone();
-        let mut fresh = Device::new(config, now);
+        let mut fresh = Device::build(config, now, self.tls.take());
         fresh.boots = self.boots + 1;
         fresh.seed = next_seed(self.seed, fresh.boots);
-        fresh.tls = self.tls.take();
         fresh.unix_time_at_power_on = self.unix_time_at_power_on;
         fresh.serial.peer_attached = self.serial.peer_attached;
         fresh.serial.observed_baud = self.serial.observed_baud;
