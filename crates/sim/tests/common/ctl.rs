@@ -75,25 +75,8 @@ impl Sim {
         pred: impl Fn(&Value) -> bool,
         timeout: Duration,
     ) -> Value {
-        if let Some(v) = self.seen.iter().find(|v| v["event"] == name && pred(v)) {
-            return v.clone();
-        }
-        let end = Instant::now() + timeout;
-        loop {
-            let left = end.saturating_duration_since(Instant::now());
-            match self.events.recv_timeout(left) {
-                Ok(v) => {
-                    self.seen.push(v.clone());
-                    if v["event"] == name && pred(&v) {
-                        return v;
-                    }
-                }
-                Err(_) => panic!(
-                    "no matching '{name}' event within {timeout:?}; saw {:?}",
-                    self.seen
-                ),
-            }
-        }
+        m2285_harness::events::wait_matching(&self.events, &mut self.seen, name, pred, timeout)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Polls `ctl status` until `pred` holds.

@@ -1,26 +1,25 @@
 //! Test harness: starts the built `m2285-sim` binary and talks to it the way real programs do,
 //! through its PTY (raw termios) and loopback TCP sockets.
 
-#![allow(dead_code)]
+// Each test file uses only some of these helpers (several come from the m2285-harness crate).
+#![allow(dead_code, unused_imports)]
 
 pub mod ctl;
 pub mod openssl;
 
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::termios::{self, BaudRate, SetArg};
+pub use m2285_harness::addresses::unique_ip;
+use m2285_harness::device::{spawn_ready, READY_TIMEOUT};
+use m2285_harness::events::wait_matching;
+pub use m2285_harness::io::{closed_within, read_for, ReadFd};
+use nix::sys::termios::BaudRate;
 use serde_json::Value;
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{IpAddr, Ipv4Addr, TcpStream};
-use std::os::fd::AsFd;
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::File;
+use std::io::Write;
+use std::net::{IpAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// The simulator binary cargo built for these tests.
 pub fn binary() -> &'static str {
@@ -29,23 +28,7 @@ pub fn binary() -> &'static str {
 
 /// A fresh temporary directory for one test.
 pub fn temp_dir(tag: &str) -> PathBuf {
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("m2285-test-{}-{tag}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    dir
-}
-
-/// A loopback address of its own for each simulator a test starts.
-pub fn unique_ip() -> IpAddr {
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let pid = std::process::id();
-    IpAddr::V4(Ipv4Addr::new(
-        127,
-        100 + (pid % 100) as u8,
-        (n / 250) as u8,
-        (n % 250 + 1) as u8,
-    ))
+    m2285_harness::addresses::temp_dir(tag).expect("create temp dir")
 }
 
 /// How [`Sim::launch`] starts the binary.
@@ -112,7 +95,6 @@ impl Sim {
             .arg(ip.to_string())
             .args(["--set", "sim.free_ports=true", "--log", "warn"])
             .args(args)
-            .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         let state = if let Some(state) = &how.state_dir {
             cmd.arg("--state-dir").arg(state);
@@ -140,25 +122,8 @@ impl Sim {
                 });
             }
         }
-        let mut child = cmd.spawn().expect("start m2285-sim");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                match serde_json::from_str::<Value>(&line) {
-                    Ok(v) => {
-                        if tx.send(v).is_err() {
-                            break;
-                        }
-                    }
-                    Err(e) => panic!("stdout line is not JSON: {line:?}: {e}"),
-                }
-            }
-        });
-        let ready = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("the simulator printed no ready line");
+        let (child, ready, events) =
+            spawn_ready(cmd, READY_TIMEOUT).unwrap_or_else(|e| panic!("m2285-sim: {e}"));
         assert_eq!(ready["event"], "ready", "first line: {ready}");
         Sim {
             child,
@@ -167,7 +132,7 @@ impl Sim {
             link,
             ip,
             ready,
-            events: rx,
+            events,
             seen: Vec::new(),
         }
     }
@@ -186,22 +151,8 @@ impl Sim {
 
     /// Waits for an event whose `event` field is `name` (earlier events are kept in `seen`).
     pub fn wait_event(&mut self, name: &str, timeout: Duration) -> Value {
-        if let Some(v) = self.seen.iter().find(|v| v["event"] == name) {
-            return v.clone();
-        }
-        let end = Instant::now() + timeout;
-        loop {
-            let left = end.saturating_duration_since(Instant::now());
-            match self.events.recv_timeout(left) {
-                Ok(v) => {
-                    self.seen.push(v.clone());
-                    if v["event"] == name {
-                        return v;
-                    }
-                }
-                Err(_) => panic!("no '{name}' event within {timeout:?}; saw {:?}", self.seen),
-            }
-        }
+        wait_matching(&self.events, &mut self.seen, name, |_| true, timeout)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Opens the serial port like a program would: raw mode at `baud`.
@@ -237,83 +188,8 @@ impl Drop for Sim {
 
 /// Opens a tty in raw mode at `baud`.
 pub fn open_raw(path: &Path, baud: BaudRate) -> File {
-    let f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(nix::libc::O_NOCTTY)
-        .open(path)
-        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
-    let mut t = termios::tcgetattr(&f).expect("tcgetattr");
-    termios::cfmakeraw(&mut t);
-    termios::cfsetspeed(&mut t, baud).expect("cfsetspeed");
-    termios::tcsetattr(&f, SetArg::TCSANOW, &t).expect("tcsetattr");
-    f
-}
-
-/// Reads from `f` until `want` bytes arrived or `timeout` passed; returns what arrived.
-pub fn read_for(f: &mut impl ReadFd, want: usize, timeout: Duration) -> Vec<u8> {
-    let end = Instant::now() + timeout;
-    let mut got = Vec::with_capacity(want);
-    let mut buf = vec![0u8; 65536];
-    while got.len() < want {
-        let left = end.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        if !f.wait_readable(left) {
-            break;
-        }
-        match f.read(&mut buf[..(want - got.len()).min(65536)]) {
-            Ok(0) => break,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-            Err(_) => break,
-        }
-    }
-    got
-}
-
-/// Something readable that can wait for input with a timeout.
-pub trait ReadFd: Read {
-    /// True when input (or end of stream) is waiting.
-    fn wait_readable(&self, timeout: Duration) -> bool;
-}
-
-fn wait_fd(fd: impl AsFd, timeout: Duration) -> bool {
-    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
-    let ms = timeout.as_millis().min(60_000) as u16;
-    matches!(poll(&mut fds, PollTimeout::from(ms)), Ok(n) if n > 0)
-}
-
-impl ReadFd for File {
-    fn wait_readable(&self, timeout: Duration) -> bool {
-        wait_fd(self, timeout)
-    }
-}
-
-impl ReadFd for TcpStream {
-    fn wait_readable(&self, timeout: Duration) -> bool {
-        wait_fd(self, timeout)
-    }
-}
-
-/// True when the peer closed the stream (EOF) within `timeout`.
-pub fn closed_within(s: &mut TcpStream, timeout: Duration) -> bool {
-    let end = Instant::now() + timeout;
-    let mut buf = [0u8; 4096];
-    while Instant::now() < end {
-        if !s.wait_readable(end.saturating_duration_since(Instant::now())) {
-            return false;
-        }
-        match s.read(&mut buf) {
-            Ok(0) => return true,
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
-            Err(_) => return true,
-        }
-    }
-    false
+    m2285_harness::io::open_raw(path, baud)
+        .unwrap_or_else(|e| panic!("open {} raw: {e}", path.display()))
 }
 
 /// `n` random bytes from a fixed seed.
