@@ -66,6 +66,24 @@ pub enum Command {
     /// expectation fails (printed with its virtual time and the events before it), 2 when a
     /// file has mistakes (each with its line).
     Run(crate::scenario_cmd::ScenarioArgs),
+    /// Print a shell completion script, e.g. `m2285-sim completions bash >
+    /// ~/.local/share/bash-completion/completions/m2285-sim`.
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `m2285-sim man | man -l -`.
+    Man,
+}
+
+/// How log lines on stderr look.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// For people: one line per event, coloured only when stderr is a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line (timestamp, level, target, fields), for log collectors.
+    Json,
 }
 
 /// Options of `m2285-sim fleet`.
@@ -95,6 +113,9 @@ pub struct FleetArgs {
     /// Log filter for stderr.
     #[arg(long, value_name = "FILTER")]
     pub log: Option<String>,
+    /// How log lines on stderr look.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
     /// Seed of device 0; device i uses seed + i.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
@@ -134,6 +155,9 @@ pub struct RunArgs {
     /// Log filter for stderr (tracing syntax, e.g. info or m2285_core=debug); RUST_LOG works too.
     #[arg(long, value_name = "FILTER")]
     pub log: Option<String>,
+    /// How log lines on stderr look: text (coloured only on a terminal) or json.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
     /// The device's non-volatile memory (configuration, keys, logs); it must be private (yours,
     /// not group- or world-writable) and is created with mode 0700. Default:
     /// $XDG_STATE_HOME/m2285-sim/<ip>, else ~/.local/state/m2285-sim/<ip>, else (no HOME)

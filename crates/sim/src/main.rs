@@ -2,10 +2,12 @@
 
 mod cli;
 mod control;
+mod logging;
 mod mgmt;
 mod output;
 mod realtime;
 mod scenario_cmd;
+mod shell;
 mod state_dir;
 mod tls_files;
 
@@ -21,8 +23,10 @@ fn main() -> ExitCode {
         Some(Command::CheckConfig { file }) => check_config(&file),
         Some(Command::Ctl(args)) => control::client::run(args),
         Some(Command::Run(args)) => scenario_cmd::run(args),
+        Some(Command::Completions { shell }) => shell::completions(shell),
+        Some(Command::Man) => shell::man(),
         Some(Command::Fleet(args)) => {
-            init_logging(args.log.as_deref());
+            logging::init(args.log.as_deref(), args.log_format);
             match realtime::fleet::run(&args) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(message) => {
@@ -39,7 +43,7 @@ fn main() -> ExitCode {
             }
         },
         None => {
-            init_logging(cli.run.log.as_deref());
+            logging::init(cli.run.log.as_deref(), cli.run.log_format);
             match run_device(&cli.run) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(message) => {
@@ -117,16 +121,4 @@ fn raise_fd_limit() {
             }
         }
     }
-}
-
-fn init_logging(filter: Option<&str>) {
-    use tracing_subscriber::EnvFilter;
-    let filter = filter
-        .map(EnvFilter::new)
-        .or_else(|| EnvFilter::try_from_default_env().ok())
-        .unwrap_or_else(|| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
 }

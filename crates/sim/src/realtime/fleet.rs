@@ -55,6 +55,7 @@ fn device_args(args: &FleetArgs, index: usize) -> Result<RunArgs, String> {
         sets,
         ip,
         log: None,
+        log_format: args.log_format,
         state_dir: Some(state_parent(args).join(format!("dev{index}"))),
         attach: None,
         seed: args.seed.map(|s| s.wrapping_add(index as u64)),
