@@ -24,6 +24,10 @@ pub struct ScenarioArgs {
     /// Write the device's network frames as a pcap (Wireshark, tshark).
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
+    /// Write the run as one self-contained HTML page with a zoomable timeline: sessions, line
+    /// signals, faults, bytes per second each way, expectations (docs/scenarios.md).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
     /// Only check the files: every mistake with its line, nothing runs.
     #[arg(long)]
     pub check: bool,
@@ -37,6 +41,7 @@ pub fn run(args: ScenarioArgs) -> ExitCode {
         trace: args.trace,
         vcd: args.vcd,
         pcap: args.pcap,
+        report: args.report,
         check: args.check,
         files: args.files,
     };

@@ -11,6 +11,7 @@
 //!   same names the real-time runtime's control API will take.
 //! * [`trace`]: JSON lines of every event, a VCD of the serial lines, a pcap of the network.
 //! * [`scenario`]: readable TOML scenarios, checked before they run, and their runner.
+//! * [`report`]: a run as one self-contained HTML page with a zoomable timeline.
 //! * [`sim`]: the [`Simulation`] tying it together, for Rust tests and for scenarios.
 //!
 //! One seed drives every random choice ([`rng`]), nothing reads a clock or starts a thread, and
@@ -26,6 +27,7 @@
 pub mod faults;
 pub mod flash;
 pub mod network;
+pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod scheduler;

@@ -2,7 +2,7 @@
 //! `m2285-sim run`, for users of the virtual-time crate alone.
 //!
 //! ```text
-//! m2285-scenario [--seed N] [--trace FILE.jsonl] [--vcd FILE.vcd] [--pcap FILE.pcap] [--check] SCENARIO.toml...
+//! m2285-scenario [--seed N] [--trace FILE.jsonl] [--vcd FILE.vcd] [--pcap FILE.pcap] [--report FILE.html] [--check] SCENARIO.toml...
 //! ```
 //!
 //! Exit status: 0 every scenario passed (or, with `--check`, is well formed), 1 a scenario
@@ -12,7 +12,7 @@
 use m2285_virtual::scenario::command::{Command, MISTAKES};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: m2285-scenario [--seed N] [--trace FILE.jsonl] [--vcd FILE.vcd] [--pcap FILE.pcap] [--check] SCENARIO.toml...";
+const USAGE: &str = "usage: m2285-scenario [--seed N] [--trace FILE.jsonl] [--vcd FILE.vcd] [--pcap FILE.pcap] [--report FILE.html] [--check] SCENARIO.toml...";
 
 fn args() -> Result<Command, String> {
     let mut a = Command::default();
@@ -30,6 +30,7 @@ fn args() -> Result<Command, String> {
             "--trace" => a.trace = Some(value("--trace")?.into()),
             "--vcd" => a.vcd = Some(value("--vcd")?.into()),
             "--pcap" => a.pcap = Some(value("--pcap")?.into()),
+            "--report" => a.report = Some(value("--report")?.into()),
             "--check" => a.check = true,
             "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),

@@ -28,6 +28,8 @@ pub struct Command {
     pub vcd: Option<PathBuf>,
     /// Where the pcap of the network goes.
     pub pcap: Option<PathBuf>,
+    /// Where to write the run's HTML report (crate::report).
+    pub report: Option<PathBuf>,
     /// Only check the files.
     pub check: bool,
     /// The scenario files, run in order.
@@ -40,9 +42,12 @@ impl Command {
         if self.files.is_empty() {
             return Err("no scenario file given".into());
         }
-        let traced = self.trace.is_some() || self.vcd.is_some() || self.pcap.is_some();
+        let traced = self.trace.is_some()
+            || self.vcd.is_some()
+            || self.pcap.is_some()
+            || self.report.is_some();
         if self.files.len() > 1 && traced {
-            return Err("--trace, --vcd and --pcap take one scenario at a time".into());
+            return Err("--trace, --vcd, --pcap and --report take one scenario at a time".into());
         }
         Ok(())
     }
@@ -71,7 +76,7 @@ impl Command {
             let options = RunOptions {
                 seed: self.seed,
                 trace: TraceOptions {
-                    json: self.trace.is_some(),
+                    json: self.trace.is_some() || self.report.is_some(),
                     vcd: self.vcd.is_some(),
                     pcap: self.pcap.is_some(),
                 },
@@ -100,6 +105,14 @@ impl Command {
                         eprintln!("{program}: cannot write the trace: {e}");
                         status = MISTAKES;
                     }
+                }
+            }
+            if let Some(path) = &self.report {
+                let written = crate::report::html(&report)
+                    .and_then(|page| std::fs::write(path, page).map_err(|e| e.to_string()));
+                if let Err(e) = written {
+                    eprintln!("{program}: cannot write {}: {e}", path.display());
+                    status = MISTAKES;
                 }
             }
             if !report.passed() && status == PASSED {
