@@ -127,3 +127,10 @@ def test_fleet_devices_are_independent(m2285_fleet):
     peer.sendall(b"to device 2")
     assert read_exactly(port.read, 11) == b"to device 2"
     assert m2285_fleet[0].status()["sessions"] == []
+
+
+def test_staged_configuration_applies_on_request(m2285_device):
+    m2285_device.control.config_set({"port1.serial.baud": 19200}, apply=False)
+    assert m2285_device.status()["serial"]["settings"].startswith("9600 ")
+    m2285_device.control.apply()
+    assert m2285_device.status()["serial"]["settings"].startswith("19200 ")

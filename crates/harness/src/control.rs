@@ -111,13 +111,17 @@ impl Control {
         Ok(self.request("GET", &format!("/config/{key}"), None)?["value"].take())
     }
 
-    /// `POST /config`: sets keys, all or nothing.
+    /// `POST /config`: stages keys, all or nothing, and applies them at once.
     pub fn config_set(&self, keys: &[(&str, Value)]) -> Result<Value, String> {
         let map: Map<String, Value> = keys
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect();
-        self.request("POST", "/config", Some(&json!({ "set": map })))
+        self.request(
+            "POST",
+            "/config",
+            Some(&json!({ "set": map, "apply": true })),
+        )
     }
 
     /// `POST /faults`: starts a fault by its scenario name with `params`.

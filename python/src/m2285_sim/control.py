@@ -93,11 +93,16 @@ class ControlClient:
             return self.request("GET", "/config")
         return self.request("GET", f"/config/{quote(key)}")["value"]
 
-    def config_set(self, values: dict = None, **keys) -> dict:
-        """Changes keys, all or nothing: ``config_set({"port1.serial.baud": 115200})``."""
+    def config_set(self, values: dict = None, apply: bool = True, **keys) -> dict:
+        """Changes keys, all or nothing: ``config_set({"port1.serial.baud": 115200})``. The
+        device stages them; with ``apply`` (the default) it also applies them at once."""
         merged = dict(values or {})
         merged.update(keys)
-        return self.request("POST", "/config", {"set": merged})
+        return self.request("POST", "/config", {"set": merged, "apply": apply})
+
+    def apply(self) -> dict:
+        """Applies the staged configuration (``POST /apply``)."""
+        return self.request("POST", "/apply", {})
 
     def faults(self) -> list:
         """The faults not yet ended, with their counters."""
@@ -112,10 +117,10 @@ class ControlClient:
         path = "/faults" if fault_id is None else f"/faults/{quote(fault_id)}"
         return self.request("DELETE", path)["cleared"]
 
-    def save(self) -> dict:
-        """Saves the configuration, where the device offers it (``POST /save``)."""
-        return self.request("POST", "/save", {})
+    def save(self, reboot: bool = False) -> dict:
+        """Saves the configuration to the device's memory, and reboots it if asked."""
+        return self.request("POST", "/save", {"reboot": reboot})
 
     def reboot(self) -> dict:
-        """Reboots the device, where the device offers it (``POST /reboot``)."""
+        """Reboots the device (``POST /reboot``)."""
         return self.request("POST", "/reboot", {})
