@@ -11,6 +11,7 @@
 //! To add a call: a [`Call`] variant, its route in `routes.rs`, and its answer in
 //! `realtime/control_calls.rs`; the transport (`server.rs`) does not change.
 
+mod call;
 pub mod client;
 mod faults;
 mod guard;
@@ -19,11 +20,11 @@ mod server;
 mod store_routes;
 pub mod token;
 
+pub use call::{Call, Reply, StoreCall};
+
 use crate::mgmt;
 use crossbeam_channel::Sender;
 use m2285_core::config::ControlAuth;
-use m2285_core::lines::InputLine;
-use serde_json::{json, Value};
 use std::net::{IpAddr, SocketAddr};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -32,87 +33,6 @@ use std::time::Duration;
 /// Most control API connections open at once; more are answered 503 and closed.
 pub const MAX_CONNECTIONS: usize = 256;
 
-/// What the control API asks of the running device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Call {
-    /// The status snapshot.
-    Status,
-    /// Line levels.
-    Signals,
-    /// Set input lines, in order.
-    SetSignals(Vec<(InputLine, bool)>),
-    /// The attached equipment sends a break.
-    Break {
-        /// Its length.
-        duration_ms: u32,
-    },
-    /// One configuration key, or the whole configuration.
-    ConfigGet(Option<String>),
-    /// Stage key changes (`key`, raw value) in order, all or nothing; with `apply`, apply the
-    /// staged configuration in the same call.
-    ConfigSet {
-        /// The changes.
-        set: Vec<(String, String)>,
-        /// Apply at once as well.
-        apply: bool,
-    },
-    /// A configuration store or power operation.
-    Store(StoreCall),
-    /// Start a fault: its name and raw parameters, checked already (docs/control-api.md).
-    FaultAdd {
-        /// The fault's name, e.g. `serial.bit_errors`.
-        name: String,
-        /// Its `key=value` parameters, as given.
-        params: Vec<(String, String)>,
-    },
-    /// The faults not yet ended.
-    FaultList,
-    /// End the faults with this id, or every fault.
-    FaultClear(Option<String>),
-}
-
-/// The store and power operations (docs/control-api.md, docs/management.md).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StoreCall {
-    /// The store's state: staged, pending-reboot and unsaved keys, the device up or booting.
-    Status,
-    /// Apply the staged configuration.
-    Apply,
-    /// Forget the staged edits.
-    Discard,
-    /// Save the running configuration to flash (then reboot, with `reboot`).
-    Save {
-        /// Save & reboot.
-        reboot: bool,
-    },
-    /// Reboot with the saved configuration.
-    Reboot,
-    /// Cut the power for `off_ms`, then boot.
-    PowerCycle {
-        /// Time without power.
-        off_ms: u64,
-    },
-    /// Factory values, saved, then a reboot.
-    FactoryReset {
-        /// Keep the network keys.
-        keep_network: bool,
-    },
-    /// The reset button held for `hold_ms`.
-    ResetButton {
-        /// How long it is held.
-        hold_ms: u64,
-    },
-    /// The whole configuration as TOML (secrets masked).
-    Export,
-    /// A whole configuration (TOML, as exported) to stage, checked like `check-config`.
-    Import {
-        /// The document.
-        toml: String,
-        /// Apply at once as well.
-        apply: bool,
-    },
-}
-
 /// A call with the channel its answer goes back on.
 #[derive(Debug)]
 pub struct Request {
@@ -120,30 +40,6 @@ pub struct Request {
     pub call: Call,
     /// Where the answer goes.
     pub reply: tokio::sync::oneshot::Sender<Reply>,
-}
-
-/// An answer: HTTP status and JSON body.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reply {
-    /// HTTP status code.
-    pub status: u16,
-    /// JSON body.
-    pub body: Value,
-}
-
-impl Reply {
-    /// 200 with `body`.
-    pub fn ok(body: Value) -> Self {
-        Reply { status: 200, body }
-    }
-
-    /// A 4xx/5xx with a JSON error naming what is wrong.
-    pub fn error(status: u16, message: impl Into<String>) -> Self {
-        Reply {
-            status,
-            body: json!({ "error": message.into() }),
-        }
-    }
 }
 
 /// How the control API of one device is set up.

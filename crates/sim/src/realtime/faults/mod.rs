@@ -6,14 +6,16 @@
 //! its `id`, `start`, `duration`, `direction` and its own dice (a stream of the `--seed` named
 //! after the id). What differs is only how each fault acts on real bytes and sockets
 //! ([`serial`], [`net`]); faults that a PTY or a loopback socket cannot carry are refused with
-//! the list of those that work ([`SUPPORTED`]). docs/faults-realtime.md has the details.
+//! the list of those that work ([`supported::SUPPORTED`]). docs/faults-realtime.md has the details.
 
 mod keepalive;
 pub mod net;
 pub mod serial;
+mod supported;
 
 pub use net::FaultyNet;
 pub use serial::FaultyPty;
+pub use supported::parse;
 
 use super::clock::WallClock;
 use super::trace::Tracer;
@@ -23,39 +25,6 @@ use m2285_virtual::trace::TraceEvent;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::sync::{Arc, Mutex, MutexGuard};
-
-/// The faults the real-time runtime carries out.
-pub const SUPPORTED: &[&str] = &[
-    "serial.bit_errors",
-    "serial.drop",
-    "serial.framing_errors",
-    "serial.parity_errors",
-    "net.latency",
-    "net.partition",
-    "net.reset",
-    "tls.corrupt_record",
-    "tls.abort_handshake",
-    // Carried out by the runtime itself (a power cycle, realtime/store_io.rs), not at a
-    // boundary: the loop takes it before the boundaries see it.
-    "device.power_cycle",
-];
-
-/// Reads a fault as the virtual-time runtime does, then refuses those real time cannot carry.
-/// Every mistake names its parameter (or the fault) and what is allowed.
-pub fn parse(name: &str, params: &[(String, String)]) -> Result<FaultSpec, String> {
-    let spec = FaultSpec::parse(name, params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|errors| {
-            let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            format!("{name}: {}", list.join("; "))
-        })?;
-    if !SUPPORTED.contains(&spec.name) {
-        return Err(format!(
-            "{name}: only in virtual time (m2285-sim run); the real-time simulator takes {}",
-            SUPPORTED.join(", ")
-        ));
-    }
-    Ok(spec)
-}
 
 /// What one fault instance did so far.
 #[derive(Clone, Debug, Default, Serialize)]
