@@ -69,7 +69,7 @@ fuzz_target!(|data: &[u8]| {
             }
             _ => {
                 let step = u64::from(ops.byte().unwrap_or(0));
-                now = now + Duration::from_millis(step * step * 20);
+                now += Duration::from_millis(step * step * 20);
                 if modem.next_deadline().is_some_and(|d| d <= now) {
                     modem.handle_timeout(now);
                 }
@@ -91,7 +91,7 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // Never stuck: end any half-typed line, then a plain AT must be answered.
-    now = now + Duration::from_secs(5);
+    now += Duration::from_secs(5);
     modem.serial_input(b"\r", now);
     drain(&mut modem, &mut totals);
     let s = modem.settings();

@@ -75,8 +75,7 @@ impl Ideal {
     }
     /// Characters finished by `t` (plus `slack_ns`).
     fn done_by(&self, t: Instant, slack_ns: i128) -> usize {
-        let limit = (i128::try_from(t.as_nanos()).unwrap_or(i128::MAX) + slack_ns).max(0) as u128
-            * self.baud;
+        let limit = (i128::from(t.as_nanos()) + slack_ns).max(0) as u128 * self.baud;
         self.ends.partition_point(|&e| e <= limit)
     }
 }
@@ -95,7 +94,7 @@ proptest! {
         let mut now = Instant::from_secs(1);
         let (mut written, mut delivered) = (Vec::new(), Vec::new());
         for step in steps {
-            now = now + Duration::from_nanos(char_ns * u64::from(step.advance_centichars) / 100);
+            now += Duration::from_nanos(char_ns * u64::from(step.advance_centichars) / 100);
             line.pop_completed(now, &mut delivered);
             prop_assert!(delivered.len() <= ideal.done_by(now, 1), "faster than the line at {now:?}");
             prop_assert!(delivered.len() >= ideal.done_by(now, -1), "behind the line at {now:?}");
@@ -130,7 +129,7 @@ proptest! {
         let mut now = Instant::from_secs(1);
         let (mut accepted, mut out) = (Vec::new(), Vec::new());
         for (op, advance, bytes) in ops {
-            now = now + Duration::from_micros(u64::from(advance));
+            now += Duration::from_micros(u64::from(advance));
             let before = out.len();
             line.pop_completed(now, &mut out);
             if line.is_held() {
