@@ -4,12 +4,12 @@
 //! session is still being connected or while CTS holds the device's transmitter
 //! (docs/ROBUSTNESS.md).
 //!
-//! **`serial_to_network_loses_nothing_while_connecting` fails on main until issue 17's defect 9
-//! is fixed**, with RTS/CTS and with XON/XOFF alike: up to `WIRE_IN_FLIGHT` bytes already taken
-//! onto the simulated wire still arrive after RTS drops (or after the device's XOFF) and are
-//! discarded ("buffer full while connecting"; minimal cases: 115200 baud, three writes of a few
-//! hundred to two thousand bytes, `serial_rx_discarded` = 1). It is kept as written, against
-//! the documented rule; `flow_props.proptest-regressions` replays the failing case first.
+//! `serial_to_network_loses_nothing_while_connecting` is a property form of issue 17's defect 9:
+//! before its fix (8e2b5ff) it failed with RTS/CTS and with XON/XOFF alike, because up to
+//! `WIRE_IN_FLIGHT` bytes already taken onto the simulated wire still arrived after RTS dropped
+//! (or after the device's XOFF) and were discarded (minimal cases: 115200 baud, three writes of
+//! a few hundred to two thousand bytes, `serial_rx_discarded` = 1).
+//! `flow_props.proptest-regressions` keeps that case, which proptest replays first.
 
 use std::time::Duration;
 
