@@ -5,5 +5,7 @@ mod call;
 mod faults;
 #[path = "../../crates/sim/src/control/routes.rs"]
 pub mod routes;
+#[path = "../../crates/sim/src/control/store_routes.rs"]
+mod store_routes;
 
-pub use call::{Call, Reply};
+pub use call::{Call, Reply, StoreCall};
