@@ -14,6 +14,7 @@ pub mod fleet;
 mod serial;
 mod store_calls;
 mod store_io;
+mod snmp;
 mod timer;
 pub mod trace;
 
@@ -39,6 +40,7 @@ const PTY: usize = 0;
 const SIGNALS: usize = 1;
 const WAKER: usize = 2;
 const TIMER: usize = 3;
+const SNMP: usize = 4;
 
 /// Most back-to-back reads of a throttled socket in one turn of the loop.
 const MAX_READ_PASSES: usize = 64;
@@ -74,6 +76,8 @@ pub struct Runtime {
     flash: store_io::FlashDir,
     /// The run's seed (TLS randomness; each boot derives its own).
     seed: u64,
+    /// The SNMP agent's socket and traps.
+    snmp: snmp::SnmpService,
 }
 
 impl Runtime {
@@ -140,6 +144,8 @@ impl Runtime {
                 let _ = wake_control.wake();
             }),
         )?;
+        let (snmp, snmp_port) =
+            snmp::SnmpService::open(&config, args.ip, poll.registry(), tokens.reserved(SNMP))?;
         let mut rt = Runtime {
             poll,
             clock,
@@ -164,9 +170,14 @@ impl Runtime {
                 args.config.is_some() || !args.sets.is_empty(),
             ),
             seed,
+            snmp,
         };
         rt.ports.insert("control", control.port);
+        if let Some(port) = snmp_port {
+            rt.ports.insert("snmp", port);
+        }
         rt.pump(rt.clock.now())?;
+        rt.snmp.power_on(&rt.device, rt.clock.now());
         if !rt.listen_failures.is_empty() {
             // At boot a service that cannot listen is a setup mistake: say so and stop.
             return Err(rt.listen_failures.join("; "));
@@ -235,6 +246,7 @@ impl Runtime {
                     }
                     WAKER => self.wakeups(now),
                     TIMER => self.timer.fired(),
+                    SNMP => self.snmp.readable(&mut self.device, &self.ports, now),
                     _ => {
                         {
                             let room = net_room(&self.device, self.serial.backed_up());
@@ -246,6 +258,8 @@ impl Runtime {
                 self.pump(now)?;
             }
             self.retry_throttled(now)?;
+            let down = self.net.link_down();
+            self.snmp.link(down, &self.device, now);
         }
     }
 
@@ -371,6 +385,7 @@ impl Runtime {
                             Ok(v) => output::emit_event(v, now),
                             Err(e) => tracing::warn!("cannot print event: {e}"),
                         }
+                        self.snmp.on_event(&event, &self.device, now);
                         if matches!(event, m2285_core::io::DeviceEvent::Booted { .. }) {
                             self.after_boot();
                         }
