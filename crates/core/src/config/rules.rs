@@ -14,12 +14,25 @@ pub fn check(config: &Config, errors: &mut Vec<ConfigError>) {
         check_host(&key, &h.backup_host, true, errors);
     }
     for (i, r) in config.network.snmp.trap_receivers.iter().enumerate() {
-        loopback_only(&format!("network.snmp.trap_receivers[{i}].address"), r.address, errors);
+        loopback_only(
+            &format!("network.snmp.trap_receivers[{i}].address"),
+            r.address,
+            errors,
+        );
     }
     if config.network.locating.enabled {
-        loopback_only("network.locating.server", config.network.locating.server, errors);
+        loopback_only(
+            "network.locating.server",
+            config.network.locating.server,
+            errors,
+        );
     }
-    check_host("network.smtp.server", &config.network.smtp.server, true, errors);
+    check_host(
+        "network.smtp.server",
+        &config.network.smtp.server,
+        true,
+        errors,
+    );
     for (i, r) in config.port1.events.rules.iter().enumerate() {
         if r.keyword.is_empty() {
             errors.push(ConfigError::new(
