@@ -75,6 +75,15 @@ impl Notification {
                     other => format!("{other:?}"),
                 },
             }),
+            DeviceEvent::PortEvent {
+                port,
+                keyword,
+                trap: true,
+                ..
+            } => Some(Notification::PortEvent {
+                port: *port,
+                keyword: keyword.clone(),
+            }),
             _ => None,
         }
     }

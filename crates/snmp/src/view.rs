@@ -163,13 +163,6 @@ pub fn ticks(now: Instant) -> u32 {
     (now.as_nanos() / 10_000_000) as u32
 }
 
-/// The simulated MAC address: Sena's OUI 00:01:95 and the last three bytes of the IP address,
-/// so devices on different addresses differ [unverified: the real address is on a label].
-pub fn mac_for(ip: Ipv4Addr) -> [u8; 6] {
-    let o = ip.octets();
-    [0x00, 0x01, 0x95, o[1], o[2], o[3]]
-}
-
 /// Builds the view from the model, the agent's own counters and the runtime's facts.
 pub fn from_device(
     device: &Device,
@@ -218,7 +211,7 @@ pub fn from_device(
         interface: InterfaceView {
             ip,
             netmask: config.network.netmask,
-            mac: mac_for(ip),
+            mac: m2285_core::identity::mac(ip),
             up: !host.link_down,
             last_change_ticks: host.link_changed_ticks,
             in_octets: s.net_rx_bytes + agent.in_octets,

@@ -11,6 +11,7 @@ mod control_calls;
 mod fault_calls;
 pub mod faults;
 pub mod fleet;
+mod notify;
 mod serial;
 mod store_calls;
 mod store_io;
@@ -48,6 +49,12 @@ const MAX_READ_PASSES: usize = 64;
 /// Messages from helper threads to the loop.
 enum Wakeup {
     AttachExited(Option<i32>),
+    /// A port event's e-mail was delivered (Ok) or given up (Err).
+    MailDone {
+        to: String,
+        keyword: String,
+        result: Result<(), String>,
+    },
 }
 
 /// Everything one running device needs.
@@ -78,6 +85,8 @@ pub struct Runtime {
     seed: u64,
     /// The SNMP agent's socket and traps.
     snmp: snmp::SnmpService,
+    /// Locating-server reports.
+    locating: notify::Locating,
 }
 
 impl Runtime {
@@ -171,6 +180,7 @@ impl Runtime {
             ),
             seed,
             snmp,
+            locating: notify::Locating::new(&config, args.ip, clock.now()),
         };
         rt.ports.insert("control", control.port);
         if let Some(port) = snmp_port {
@@ -260,6 +270,9 @@ impl Runtime {
             self.retry_throttled(now)?;
             let down = self.net.link_down();
             self.snmp.link(down, &self.device, now);
+            if let Some(bytes) = self.locating.tick(&self.device, self.ip, &self.ports, now) {
+                self.snmp.count_other_datagram(bytes);
+            }
         }
     }
 
@@ -296,6 +309,9 @@ impl Runtime {
             deadline = deadline.min(d);
         }
         if let Some(d) = self.net.next_deadline() {
+            deadline = deadline.min(d);
+        }
+        if let Some(d) = self.locating.next_deadline() {
             deadline = deadline.min(d);
         }
         if self.serial.throttled() || self.net.has_throttled() {
@@ -386,6 +402,7 @@ impl Runtime {
                             Err(e) => tracing::warn!("cannot print event: {e}"),
                         }
                         self.snmp.on_event(&event, &self.device, now);
+                        self.mail_for(&event, now);
                         if matches!(event, m2285_core::io::DeviceEvent::Booted { .. }) {
                             self.after_boot();
                         }
@@ -455,11 +472,57 @@ impl Runtime {
                     tracing::info!(?code, "attached program exited");
                     output::emit_event(json!({"event": "attach_exited", "code": code}), now);
                 }
+                Wakeup::MailDone {
+                    to,
+                    keyword,
+                    result,
+                } => {
+                    let event = match result {
+                        Ok(()) => json!({"event": "email_sent", "to": to, "keyword": keyword}),
+                        Err(reason) => {
+                            tracing::warn!("port event e-mail not delivered: {reason}");
+                            json!({"event": "email_failed", "to": to, "keyword": keyword, "reason": reason})
+                        }
+                    };
+                    output::emit_event(event, now);
+                }
             }
         }
         while let Ok(req) = self.control_rx.try_recv() {
             self.control_call(req, now);
             self.pump(now).ok();
+        }
+    }
+
+    /// Sends the e-mail a port event asks for, on a helper thread.
+    fn mail_for(&mut self, event: &m2285_core::io::DeviceEvent, now: Instant) {
+        let m2285_core::io::DeviceEvent::PortEvent {
+            keyword,
+            email: true,
+            ..
+        } = event
+        else {
+            return;
+        };
+        let config = self.device.config().clone();
+        let Some(mail) = notify::port_event_mail(&config, self.ip, keyword, now) else {
+            return;
+        };
+        let (tx, waker) = (self.wake_tx.clone(), self.waker.clone());
+        let (to, keyword) = (mail.to.clone(), keyword.clone());
+        let spawned = std::thread::Builder::new()
+            .name("smtp".into())
+            .spawn(move || {
+                let result = notify::send_mail(&config, mail);
+                let _ = tx.send(Wakeup::MailDone {
+                    to,
+                    keyword,
+                    result,
+                });
+                let _ = waker.wake();
+            });
+        if let Err(e) = spawned {
+            tracing::warn!("cannot start the e-mail thread: {e}");
         }
     }
 

@@ -140,6 +140,12 @@ impl SnmpService {
         }
     }
 
+    /// Counts a datagram the device sent that is not SNMP (a locating report) in the interface
+    /// and UDP counters.
+    pub fn count_other_datagram(&mut self, bytes: usize) {
+        self.agent.count_other_datagram(bytes);
+    }
+
     /// Sends the traps a device event calls for.
     pub fn on_event(&mut self, event: &DeviceEvent, device: &Device, now: Instant) {
         if let Some(n) = Notification::from_event(event) {
