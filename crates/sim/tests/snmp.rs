@@ -377,3 +377,35 @@ fn the_agent_can_be_turned_off() {
     let sim = start(&["--set", "network.snmp.enabled=false"]);
     assert!(sim.ready["ports"]["snmp"].is_null(), "{}", sim.ready);
 }
+
+#[test]
+fn a_set_sys_contact_survives_save_and_reboot_and_the_reboot_is_a_warm_start() {
+    let dir = temp_dir("warm");
+    let trapd = TrapReceiver::start(&dir, "127.0.0.1");
+    let receiver = format!("network.snmp.trap_receivers[0].port={}", trapd.port);
+    let mut sim = start(&["--set", &receiver]);
+    trapd.wait_for(".1.3.6.1.6.3.1.1.4.1.0 = OID: .1.3.6.1.6.3.1.1.5.1", T);
+    let target = sim.snmp_target();
+    let (code, _, err) = tool(
+        "snmpset",
+        &[
+            "-v2c",
+            "-c",
+            "private",
+            &target,
+            SYS_CONTACT,
+            "s",
+            "kept@example.net",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    sim.ctl_ok(&["save", "--reboot"]);
+    sim.wait_event("booted", T);
+    trapd.wait_for(".1.3.6.1.6.3.1.1.4.1.0 = OID: .1.3.6.1.6.3.1.1.5.2", T);
+    let (code, out, err) = tool("snmpget", &["-v2c", "-c", "public", &target, SYS_CONTACT]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("\"kept@example.net\""),
+        "after save and reboot: {out}"
+    );
+}

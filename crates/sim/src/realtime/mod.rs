@@ -13,9 +13,9 @@ pub mod faults;
 pub mod fleet;
 mod notify;
 mod serial;
+mod snmp;
 mod store_calls;
 mod store_io;
-mod snmp;
 mod timer;
 pub mod trace;
 

@@ -28,6 +28,8 @@ pub struct SnmpService {
     link_down: bool,
     link_changed_ticks: u32,
     buf: Vec<u8>,
+    /// A `rebooting` event was seen: the next `booted` is a warm start.
+    rebooting: bool,
 }
 
 impl SnmpService {
@@ -46,6 +48,7 @@ impl SnmpService {
             link_down: false,
             link_changed_ticks: 0,
             buf: vec![0; MAX_DATAGRAM],
+            rebooting: false,
         };
         if !config.network.snmp.enabled {
             return Ok((service, None));
@@ -147,7 +150,20 @@ impl SnmpService {
     }
 
     /// Sends the traps a device event calls for.
+    /// `booted` after `rebooting` is warmStart; `booted` after a power cut is coldStart.
     pub fn on_event(&mut self, event: &DeviceEvent, device: &Device, now: Instant) {
+        match event {
+            DeviceEvent::Rebooting { .. } => self.rebooting = true,
+            DeviceEvent::Booted { .. } => {
+                let n = if std::mem::take(&mut self.rebooting) {
+                    Notification::WarmStart
+                } else {
+                    Notification::ColdStart
+                };
+                self.send(&n, device, now);
+            }
+            _ => {}
+        }
         if let Some(n) = Notification::from_event(event) {
             self.send(&n, device, now);
         }
