@@ -54,10 +54,13 @@ pub struct Device {
     boots: u64,
     /// Why the device reboots once the save in progress ends.
     reboot_after_save: Option<&'static str>,
+    /// Port event handling's state (device/port_events.rs).
+    event_watch: port_events::EventWatch,
 }
 
 mod line_rules;
 mod manage;
+mod port_events;
 mod power;
 pub use line_rules::HostStatus;
 pub use manage::ApplyReport;
@@ -100,6 +103,7 @@ impl Device {
             unix_time_at_power_on: None,
             serial_backlog: VecDeque::new(),
             line_state: line_rules::LineState::default(),
+            event_watch: port_events::EventWatch::default(),
         };
         device
             .port
@@ -260,6 +264,7 @@ impl Device {
         if !self.scratch.is_empty() {
             let mut bytes = std::mem::take(&mut self.scratch);
             self.receive_filter(&mut bytes);
+            self.port_events(&bytes, now);
             self.port.serial_received(&bytes, now, &mut self.actions);
             self.scratch = bytes;
         }

@@ -392,6 +392,20 @@ pub enum DeviceEvent {
         /// "xoff", "xon", "cts_low" or "cts_high".
         by: &'static str,
     },
+    /// A port event rule's keyword appeared in the serial data (port1.events) and the port
+    /// acts on it.
+    PortEvent {
+        /// Serial port number.
+        port: u8,
+        /// The keyword.
+        keyword: String,
+        /// The runtime sends an e-mail to port1.events.email_to.
+        email: bool,
+        /// The runtime sends the m2285PortEvent trap.
+        trap: bool,
+        /// The device wrote the rule's reply to the serial port.
+        reply: bool,
+    },
     /// Login on a data session (port1.host.user_auth).
     Login {
         /// Serial port number.

@@ -57,4 +57,8 @@ pub struct PortStats {
     pub datagrams_sent: u64,
     /// Failed logins on data sessions.
     pub login_failures: u64,
+    /// Port event keywords seen in the serial data (port1.events).
+    pub port_event_matches: u64,
+    /// Matches not acted on because the port notified less than the minimum interval ago.
+    pub port_events_suppressed: u64,
 }

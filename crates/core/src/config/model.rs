@@ -39,6 +39,110 @@ pub struct Network {
     pub dns_secondary: Ipv4Addr,
     /// TCP service configuration (keep-alive).
     pub tcp_keepalive: Keepalive,
+    /// SNMP agent and traps.
+    pub snmp: Snmp,
+    /// E-mail server for notifications.
+    pub smtp: Smtp,
+    /// Locating server reports.
+    pub locating: Locating,
+}
+
+/// SNMP menu (manual §3.2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snmp {
+    /// Agent on or off.
+    pub enabled: bool,
+    /// MIB-II sysContact.
+    pub sys_contact: String,
+    /// MIB-II sysName.
+    pub sys_name: String,
+    /// MIB-II sysLocation.
+    pub sys_location: String,
+    /// Send authenticationFailure traps.
+    pub auth_failure_trap: bool,
+    /// Access list (up to 4).
+    pub managers: Vec<SnmpManager>,
+    /// Trap receivers (up to 4).
+    pub trap_receivers: Vec<TrapReceiver>,
+}
+
+/// One entry of the SNMP access list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnmpManager {
+    /// Manager address; 0.0.0.0 = any host.
+    pub address: Ipv4Addr,
+    /// Community it must send.
+    pub community: String,
+    /// Read-only or read-write.
+    pub access: SnmpAccess,
+}
+
+/// What a manager may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnmpAccess {
+    /// GET, GETNEXT, GETBULK.
+    ReadOnly,
+    /// Also SET.
+    ReadWrite,
+}
+
+/// One trap receiver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrapReceiver {
+    /// Receiver address.
+    pub address: Ipv4Addr,
+    /// Receiver UDP port.
+    pub port: u16,
+    /// Community sent with the traps.
+    pub community: String,
+    /// Trap format.
+    pub version: TrapVersion,
+}
+
+/// SNMP version of a trap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrapVersion {
+    /// SNMPv1 Trap-PDU.
+    V1,
+    /// SNMPv2c SNMPv2-Trap-PDU.
+    V2c,
+}
+
+/// SMTP menu (manual §3.4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    /// Server host; empty = no e-mail.
+    pub server: String,
+    /// Server TCP port.
+    pub port: u16,
+    /// Sender address.
+    pub sender: String,
+    /// Use AUTH PLAIN.
+    pub auth: bool,
+    /// User name for AUTH.
+    pub user: String,
+    /// Password for AUTH.
+    pub password: String,
+}
+
+/// Locating server menu (manual §3.11, §11.9).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Locating {
+    /// Send reports.
+    pub enabled: bool,
+    /// Server address.
+    pub server: Ipv4Addr,
+    /// Server UDP port.
+    pub port: u16,
+    /// Seconds between reports.
+    pub interval_s: u32,
 }
 
 /// IP addressing mode.
@@ -81,6 +185,36 @@ pub struct Port {
     pub serial: SerialSettings,
     /// Cryptography (SSL/TLS) settings.
     pub crypto: CryptoSettings,
+    /// Port event handling.
+    pub events: PortEvents,
+}
+
+/// Port event handling menu of a port (manual §4.11).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortEvents {
+    /// Watch the serial data.
+    pub enabled: bool,
+    /// E-mail recipient; empty = none.
+    pub email_to: String,
+    /// Minimum seconds between notifications.
+    pub min_interval_s: u32,
+    /// Keyword rules.
+    pub rules: Vec<EventRule>,
+}
+
+/// One keyword rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventRule {
+    /// Bytes to look for.
+    pub keyword: String,
+    /// Send an e-mail on a match.
+    pub email: bool,
+    /// Send a trap on a match.
+    pub trap: bool,
+    /// Write this to the serial port on a match (`\r`, `\n` escapes).
+    pub reply: String,
 }
 
 /// Encryption of a port's sessions.
@@ -258,6 +392,8 @@ pub struct Sim {
     pub pacing: bool,
     /// Control API port; 0 = a free one.
     pub control_port: u16,
+    /// SNMP agent's host UDP port; 0 = a free one.
+    pub snmp_port: u16,
     /// Seconds in one device minute (minute-based timers).
     pub minute_s: u32,
     /// Which control API requests need the token (`control.token` in the state directory).

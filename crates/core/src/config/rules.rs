@@ -1,5 +1,6 @@
 //! Rules about list records that one key's type cannot express: a remote host needs a host, a
-//! remote host must be reachable by the simulator (loopback), user names are unique.
+//! remote host (trap receiver, SMTP or locating server) must be reachable by the simulator
+//! (loopback), user names are unique, keyword rules have a keyword.
 
 use super::{Config, ConfigError};
 use std::net::IpAddr;
@@ -11,6 +12,35 @@ pub fn check(config: &Config, errors: &mut Vec<ConfigError>) {
         check_host(&key, &h.host, false, errors);
         let key = format!("port1.remote_hosts[{i}].backup_host");
         check_host(&key, &h.backup_host, true, errors);
+    }
+    for (i, r) in config.network.snmp.trap_receivers.iter().enumerate() {
+        loopback_only(
+            &format!("network.snmp.trap_receivers[{i}].address"),
+            r.address,
+            errors,
+        );
+    }
+    if config.network.locating.enabled {
+        loopback_only(
+            "network.locating.server",
+            config.network.locating.server,
+            errors,
+        );
+    }
+    check_host(
+        "network.smtp.server",
+        &config.network.smtp.server,
+        true,
+        errors,
+    );
+    for (i, r) in config.port1.events.rules.iter().enumerate() {
+        if r.keyword.is_empty() {
+            errors.push(ConfigError::new(
+                format!("port1.events.rules[{i}].keyword"),
+                "\"\"",
+                "a non-empty keyword",
+            ));
+        }
     }
     for (i, u) in config.system.users.iter().enumerate() {
         if u.name.is_empty() || u.name.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -26,6 +56,17 @@ pub fn check(config: &Config, errors: &mut Vec<ConfigError>) {
                 "a name not used by another user",
             ));
         }
+    }
+}
+
+/// Addresses the device sends to must be loopback: the simulator reaches nothing else.
+fn loopback_only(key: &str, address: std::net::Ipv4Addr, errors: &mut Vec<ConfigError>) {
+    if !address.is_loopback() {
+        errors.push(ConfigError::new(
+            key,
+            format!("\"{address}\""),
+            "a loopback address (127.0.0.0/8): the simulator only reaches loopback addresses",
+        ));
     }
 }
 

@@ -11,7 +11,9 @@ mod control_calls;
 mod fault_calls;
 pub mod faults;
 pub mod fleet;
+mod notify;
 mod serial;
+mod snmp;
 mod store_calls;
 mod store_io;
 mod timer;
@@ -39,6 +41,7 @@ const PTY: usize = 0;
 const SIGNALS: usize = 1;
 const WAKER: usize = 2;
 const TIMER: usize = 3;
+const SNMP: usize = 4;
 
 /// Most back-to-back reads of a throttled socket in one turn of the loop.
 const MAX_READ_PASSES: usize = 64;
@@ -46,6 +49,12 @@ const MAX_READ_PASSES: usize = 64;
 /// Messages from helper threads to the loop.
 enum Wakeup {
     AttachExited(Option<i32>),
+    /// A port event's e-mail was delivered (Ok) or given up (Err).
+    MailDone {
+        to: String,
+        keyword: String,
+        result: Result<(), String>,
+    },
 }
 
 /// Everything one running device needs.
@@ -74,6 +83,10 @@ pub struct Runtime {
     flash: store_io::FlashDir,
     /// The run's seed (TLS randomness; each boot derives its own).
     seed: u64,
+    /// The SNMP agent's socket and traps.
+    snmp: snmp::SnmpService,
+    /// Locating-server reports.
+    locating: notify::Locating,
 }
 
 impl Runtime {
@@ -140,6 +153,8 @@ impl Runtime {
                 let _ = wake_control.wake();
             }),
         )?;
+        let (snmp, snmp_port) =
+            snmp::SnmpService::open(&config, args.ip, poll.registry(), tokens.reserved(SNMP))?;
         let mut rt = Runtime {
             poll,
             clock,
@@ -164,9 +179,15 @@ impl Runtime {
                 args.config.is_some() || !args.sets.is_empty(),
             ),
             seed,
+            snmp,
+            locating: notify::Locating::new(&config, args.ip, clock.now()),
         };
         rt.ports.insert("control", control.port);
+        if let Some(port) = snmp_port {
+            rt.ports.insert("snmp", port);
+        }
         rt.pump(rt.clock.now())?;
+        rt.snmp.power_on(&rt.device, rt.clock.now());
         if !rt.listen_failures.is_empty() {
             // At boot a service that cannot listen is a setup mistake: say so and stop.
             return Err(rt.listen_failures.join("; "));
@@ -235,6 +256,7 @@ impl Runtime {
                     }
                     WAKER => self.wakeups(now),
                     TIMER => self.timer.fired(),
+                    SNMP => self.snmp.readable(&mut self.device, &self.ports, now),
                     _ => {
                         {
                             let room = net_room(&self.device, self.serial.backed_up());
@@ -246,6 +268,11 @@ impl Runtime {
                 self.pump(now)?;
             }
             self.retry_throttled(now)?;
+            let down = self.net.link_down();
+            self.snmp.link(down, &self.device, now);
+            if let Some(bytes) = self.locating.tick(&self.device, self.ip, &self.ports, now) {
+                self.snmp.count_other_datagram(bytes);
+            }
         }
     }
 
@@ -282,6 +309,9 @@ impl Runtime {
             deadline = deadline.min(d);
         }
         if let Some(d) = self.net.next_deadline() {
+            deadline = deadline.min(d);
+        }
+        if let Some(d) = self.locating.next_deadline() {
             deadline = deadline.min(d);
         }
         if self.serial.throttled() || self.net.has_throttled() {
@@ -371,6 +401,8 @@ impl Runtime {
                             Ok(v) => output::emit_event(v, now),
                             Err(e) => tracing::warn!("cannot print event: {e}"),
                         }
+                        self.snmp.on_event(&event, &self.device, now);
+                        self.mail_for(&event, now);
                         if matches!(event, m2285_core::io::DeviceEvent::Booted { .. }) {
                             self.after_boot();
                         }
@@ -440,11 +472,57 @@ impl Runtime {
                     tracing::info!(?code, "attached program exited");
                     output::emit_event(json!({"event": "attach_exited", "code": code}), now);
                 }
+                Wakeup::MailDone {
+                    to,
+                    keyword,
+                    result,
+                } => {
+                    let event = match result {
+                        Ok(()) => json!({"event": "email_sent", "to": to, "keyword": keyword}),
+                        Err(reason) => {
+                            tracing::warn!("port event e-mail not delivered: {reason}");
+                            json!({"event": "email_failed", "to": to, "keyword": keyword, "reason": reason})
+                        }
+                    };
+                    output::emit_event(event, now);
+                }
             }
         }
         while let Ok(req) = self.control_rx.try_recv() {
             self.control_call(req, now);
             self.pump(now).ok();
+        }
+    }
+
+    /// Sends the e-mail a port event asks for, on a helper thread.
+    fn mail_for(&mut self, event: &m2285_core::io::DeviceEvent, now: Instant) {
+        let m2285_core::io::DeviceEvent::PortEvent {
+            keyword,
+            email: true,
+            ..
+        } = event
+        else {
+            return;
+        };
+        let config = self.device.config().clone();
+        let Some(mail) = notify::port_event_mail(&config, self.ip, keyword, now) else {
+            return;
+        };
+        let (tx, waker) = (self.wake_tx.clone(), self.waker.clone());
+        let (to, keyword) = (mail.to.clone(), keyword.clone());
+        let spawned = std::thread::Builder::new()
+            .name("smtp".into())
+            .spawn(move || {
+                let result = notify::send_mail(&config, mail);
+                let _ = tx.send(Wakeup::MailDone {
+                    to,
+                    keyword,
+                    result,
+                });
+                let _ = waker.wake();
+            });
+        if let Err(e) = spawned {
+            tracing::warn!("cannot start the e-mail thread: {e}");
         }
     }
 

@@ -6,6 +6,7 @@
 
 pub mod ctl;
 pub mod openssl;
+pub mod snmp;
 
 pub use m2285_harness::addresses::unique_ip;
 use m2285_harness::device::{spawn_ready, READY_TIMEOUT};

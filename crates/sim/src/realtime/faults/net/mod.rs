@@ -305,6 +305,18 @@ impl FaultyNet {
         }
     }
 
+    /// True while a `net.partition` for every peer cuts traffic both ways: the device's network
+    /// interface counts as down (SNMP ifOperStatus, linkDown/linkUp traps).
+    pub fn link_down(&self) -> bool {
+        let faults = self.boundary.faults();
+        let down = faults.active().any(|(_, i)| {
+            matches!(i.spec.kind, FaultKind::NetPartition)
+                && i.spec.peer.is_none()
+                && i.spec.direction == Direction::Both
+        });
+        down
+    }
+
     /// Network events for the device: the host's, through the faults, plus what the faults
     /// themselves decide (a keep-alive timeout, a reset) and what was held and is now due.
     pub fn take_events(&mut self) -> Vec<NetEvent> {
