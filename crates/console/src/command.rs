@@ -15,7 +15,7 @@ apply                     put staged changes into effect
 save                      apply, then keep the running configuration over a reboot
 discard                   drop staged changes
 reboot                    restart the device (staged changes are dropped)
-factory-reset             back to the factory configuration
+factory-reset             back to the factory configuration (saved), then reboot
 status | stats            device status, counters
 log [port]                system log, or the port log
 users                     list users

@@ -58,6 +58,9 @@ pub enum Request {
     FactoryReset,
     /// Read-only information, answered with text ([`Answer::Done`]).
     Query(Topic),
+    /// Sent by the transport (never by the engine) when the session ends for any reason: the
+    /// lock is given back if the session holds it, the logout is reported. No answer is needed.
+    Logout,
 }
 
 /// What a [`Request::Query`] asks for.

@@ -51,7 +51,9 @@ impl Console {
                 (format!("{title}: entry {}", index + 1), lines)
             }
         };
-        lines.push(view::menu_line(0, "Back", None, width));
+        if self.stack.len() > 1 {
+            lines.push(view::menu_line(0, "Back", None, width));
+        }
         self.say("");
         self.say(&format!("-- {title} --"));
         for line in lines {

@@ -47,7 +47,9 @@ impl Device {
                 self.saved = Some(self.running.clone());
                 Answer::Done(String::new())
             }
-            Request::Reboot | Request::FactoryReset => Answer::Done(String::new()),
+            Request::Reboot | Request::FactoryReset | Request::Logout => {
+                Answer::Done(String::new())
+            }
             Request::Query(t) => Answer::Done(format!("query {t:?}\nsecond line")),
         }
     }

@@ -7,6 +7,7 @@
 //! through a `mio::Waker` and a crossbeam channel. docs/architecture.md explains the choice.
 
 mod clock;
+mod console_calls;
 mod control_calls;
 mod fault_calls;
 pub mod faults;
@@ -63,6 +64,10 @@ pub struct Runtime {
     ports: BTreeMap<&'static str, u16>,
     /// Calls from the control API's thread.
     control_rx: Receiver<crate::control::Request>,
+    /// Requests of console sessions (Telnet, SSH) on the management thread.
+    console_rx: Receiver<crate::console::ConsoleCall>,
+    /// The edit lock and the logged-in console sessions.
+    console: console_calls::ConsoleState,
     listen_failures: Vec<String>,
     ready_announced: bool,
     ip: std::net::IpAddr,
@@ -140,6 +145,24 @@ impl Runtime {
                 let _ = wake_control.wake();
             }),
         )?;
+        let (console_tx, console_rx) = crossbeam_channel::unbounded();
+        let wake_console = waker.clone();
+        let bridge = crate::console::Bridge {
+            to_loop: console_tx,
+            wake: std::sync::Arc::new(move || {
+                let _ = wake_console.wake();
+            }),
+        };
+        let telnet_port = if config.sim.free_ports {
+            0
+        } else {
+            config.sim.telnet_port
+        };
+        // A console that cannot listen (port 23 needs privileges) is reported, not fatal: the
+        // serial data path does not depend on it.
+        let telnet = crate::console::start_telnet(args.ip, telnet_port, bridge)
+            .map_err(|e| tracing::warn!("{e}"))
+            .ok();
         let mut rt = Runtime {
             poll,
             clock,
@@ -153,6 +176,8 @@ impl Runtime {
             signals,
             ports: BTreeMap::new(),
             control_rx,
+            console_rx,
+            console: console_calls::ConsoleState::default(),
             listen_failures: Vec::new(),
             ready_announced: false,
             ip: args.ip,
@@ -166,6 +191,9 @@ impl Runtime {
             seed,
         };
         rt.ports.insert("control", control.port);
+        if let Some(port) = telnet {
+            rt.ports.insert("telnet", port);
+        }
         rt.pump(rt.clock.now())?;
         if !rt.listen_failures.is_empty() {
             // At boot a service that cannot listen is a setup mistake: say so and stop.
@@ -444,6 +472,10 @@ impl Runtime {
         }
         while let Ok(req) = self.control_rx.try_recv() {
             self.control_call(req, now);
+            self.pump(now).ok();
+        }
+        while let Ok(call) = self.console_rx.try_recv() {
+            self.console_call(call, now);
             self.pump(now).ok();
         }
     }
