@@ -1,11 +1,12 @@
-//! The device's consoles as services: Telnet (port 23) on the management thread, each
-//! connection running one `m2285_console::Console` engine (docs/console.md).
+//! The device's consoles as services: Telnet (port 23) and SSH (port 22) on the management
+//! thread, each session running one `m2285_console::Console` engine (docs/console.md).
 //!
 //! The engine asks the device for everything through `m2285_console::Request`; the transport
 //! sends each request to the loop as a [`ConsoleCall`] over a crossbeam channel, wakes the loop
 //! and awaits the answer (`realtime/console_calls.rs` answers). When a connection ends for any
 //! reason the transport sends `Request::Logout`, so the edit lock is never left behind.
 
+mod ssh;
 mod telnet;
 
 use crate::mgmt;
@@ -63,6 +64,22 @@ impl Bridge {
     }
 }
 
+impl Bridge {
+    /// Sends a request whose answer nobody waits for (a session that ended: `Request::Logout`).
+    pub fn notify(&self, session: u64, peer: &str, request: Request) {
+        let (reply, _answer) = tokio::sync::oneshot::channel();
+        let call = ConsoleCall {
+            session,
+            peer: peer.to_owned(),
+            request,
+            reply,
+        };
+        if self.to_loop.send(call).is_ok() {
+            (self.wake)();
+        }
+    }
+}
+
 /// A new session number.
 pub fn next_session() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
@@ -77,24 +94,61 @@ pub fn engine_now() -> m2285_time::Instant {
     m2285_time::Instant::from_nanos(nanos)
 }
 
-/// Binds the Telnet console on `ip:port` (0 = a free port) and serves it on the management
-/// thread; returns the port.
-pub fn start_telnet(ip: IpAddr, port: u16, bridge: Bridge) -> Result<u16, String> {
+/// Binds the SSH console on `ip:port` (0 = a free port) with the host key of `state_dir` (made
+/// there on first boot) and serves it on the management thread; returns the port.
+pub fn start_ssh(
+    ip: IpAddr,
+    port: u16,
+    bridge: Bridge,
+    state_dir: &std::path::Path,
+) -> Result<u16, String> {
+    let config = ssh::server_config(ssh::host_key(state_dir)?);
+    let state_dir: Arc<std::path::Path> = Arc::from(state_dir);
+    let (listener, port) = bind("SSH console", ip, port)?;
+    mgmt::spawn(move || async move {
+        let Some(listener) = into_tokio("SSH console", listener) else {
+            return;
+        };
+        let policy = mgmt::accept::Policy {
+            name: "SSH console",
+            max_connections: MAX_CONNECTIONS,
+            busy_reply: b"",
+        };
+        mgmt::accept::run(listener, policy, move |stream| {
+            ssh::serve(stream, config.clone(), bridge.clone(), state_dir.clone())
+        })
+        .await;
+    })?;
+    Ok(port)
+}
+
+/// A non-blocking listener on `ip:port` and the port it got.
+fn bind(name: &str, ip: IpAddr, port: u16) -> Result<(std::net::TcpListener, u16), String> {
     let addr = SocketAddr::new(ip, port);
     let listener = std::net::TcpListener::bind(addr)
         .and_then(|l| l.set_nonblocking(true).map(|()| l))
-        .map_err(|e| format!("Telnet console: cannot listen on {addr}: {e}"))?;
+        .map_err(|e| format!("{name}: cannot listen on {addr}: {e}"))?;
     let port = listener
         .local_addr()
-        .map_err(|e| format!("Telnet console: {e}"))?
+        .map_err(|e| format!("{name}: {e}"))?
         .port();
+    Ok((listener, port))
+}
+
+/// The listener on the management thread's runtime.
+fn into_tokio(name: &str, listener: std::net::TcpListener) -> Option<tokio::net::TcpListener> {
+    tokio::net::TcpListener::from_std(listener)
+        .map_err(|e| tracing::error!("{name}: cannot serve: {e}"))
+        .ok()
+}
+
+/// Binds the Telnet console on `ip:port` (0 = a free port) and serves it on the management
+/// thread; returns the port.
+pub fn start_telnet(ip: IpAddr, port: u16, bridge: Bridge) -> Result<u16, String> {
+    let (listener, port) = bind("Telnet console", ip, port)?;
     mgmt::spawn(move || async move {
-        let listener = match tokio::net::TcpListener::from_std(listener) {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::error!("Telnet console: cannot serve: {e}");
-                return;
-            }
+        let Some(listener) = into_tokio("Telnet console", listener) else {
+            return;
         };
         let policy = mgmt::accept::Policy {
             name: "Telnet console",

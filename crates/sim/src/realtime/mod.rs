@@ -160,7 +160,15 @@ impl Runtime {
         };
         // A console that cannot listen (port 23 needs privileges) is reported, not fatal: the
         // serial data path does not depend on it.
-        let telnet = crate::console::start_telnet(args.ip, telnet_port, bridge)
+        let telnet = crate::console::start_telnet(args.ip, telnet_port, bridge.clone())
+            .map_err(|e| tracing::warn!("{e}"))
+            .ok();
+        let ssh_port = if config.sim.free_ports {
+            0
+        } else {
+            config.sim.ssh_port
+        };
+        let ssh = crate::console::start_ssh(args.ip, ssh_port, bridge, state_dir)
             .map_err(|e| tracing::warn!("{e}"))
             .ok();
         let mut rt = Runtime {
@@ -193,6 +201,9 @@ impl Runtime {
         rt.ports.insert("control", control.port);
         if let Some(port) = telnet {
             rt.ports.insert("telnet", port);
+        }
+        if let Some(port) = ssh {
+            rt.ports.insert("ssh", port);
         }
         rt.pump(rt.clock.now())?;
         if !rt.listen_failures.is_empty() {
