@@ -46,7 +46,7 @@ fn text(out: &Output) -> String {
 
 #[test]
 fn key_login_exec_sets_and_applies_a_key() {
-    let sim = Sim::start(&[]);
+    let mut sim = Sim::start(&["--set", "sim.boot_time_ms=200"]);
     let key = sim.dir.join("id_ed25519");
     let made = Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "", "-f"])
@@ -56,9 +56,11 @@ fn key_login_exec_sets_and_applies_a_key() {
     assert!(made.status.success(), "{}", text(&made));
     let public = std::fs::read(key.with_extension("pub")).expect("public key");
     std::fs::write(sim.state.join("authorized_keys"), public).expect("authorized_keys");
+    let args = ssh_args(&sim);
+    let target = format!("admin@{}", sim.ip);
     let run = |commands: &str| {
         Command::new("ssh")
-            .args(ssh_args(&sim))
+            .args(&args)
             .args([
                 "-o",
                 "BatchMode=yes",
@@ -67,7 +69,7 @@ fn key_login_exec_sets_and_applies_a_key() {
                 "-i",
             ])
             .arg(&key)
-            .arg(format!("admin@{}", sim.ip))
+            .arg(&target)
             .arg(commands)
             .output()
             .expect("run ssh")
@@ -87,6 +89,15 @@ fn key_login_exec_sets_and_applies_a_key() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("ERR port1.serial.parity"));
     assert_eq!(sim.ctl_ok(&["config", "get", "port1.title"])["value"], "");
+    // Exec sets and saves; the change survives a reboot.
+    let out = run("set port1.title saved-over-ssh; save");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with("OK applied 1 change(s) and saved\r\n"));
+    sim.ctl_ok(&["reboot"]);
+    sim.wait_event("booted", Duration::from_secs(10));
+    assert_eq!(sim.ctl_ok(&["config", "get", "port1.title"])["value"], "saved-over-ssh");
+    let out = run("get port1.title");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "OK \"saved-over-ssh\"\r\n");
     // The host key was made on first boot, private to the device.
     let mode = std::fs::metadata(sim.state.join("ssh_host_ed25519_key"))
         .expect("host key in the state directory")
