@@ -95,9 +95,15 @@ fn key_login_exec_sets_and_applies_a_key() {
     assert!(String::from_utf8_lossy(&out.stdout).ends_with("OK applied 1 change(s) and saved\r\n"));
     sim.ctl_ok(&["reboot"]);
     sim.wait_event("booted", Duration::from_secs(10));
-    assert_eq!(sim.ctl_ok(&["config", "get", "port1.title"])["value"], "saved-over-ssh");
+    assert_eq!(
+        sim.ctl_ok(&["config", "get", "port1.title"])["value"],
+        "saved-over-ssh"
+    );
     let out = run("get port1.title");
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "OK \"saved-over-ssh\"\r\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "OK \"saved-over-ssh\"\r\n"
+    );
     // The host key was made on first boot, private to the device.
     let mode = std::fs::metadata(sim.state.join("ssh_host_ed25519_key"))
         .expect("host key in the state directory")

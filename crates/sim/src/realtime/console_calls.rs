@@ -41,12 +41,20 @@ impl Runtime {
                 let ok = if users.is_empty() {
                     (user.as_str(), password.as_str()) == FACTORY_USER
                 } else {
-                    users.iter().any(|u| u.name == user && u.password == password)
+                    users
+                        .iter()
+                        .any(|u| u.name == user && u.password == password)
                 };
-                let event = if ok { "console_login" } else { "console_login_failed" };
+                let event = if ok {
+                    "console_login"
+                } else {
+                    "console_login_failed"
+                };
                 crate::output::emit_event(json!({"event": event, "peer": peer, "user": user}), now);
                 if ok {
-                    self.console.sessions.insert(session, (peer.to_owned(), user));
+                    self.console
+                        .sessions
+                        .insert(session, (peer.to_owned(), user));
                     Answer::Done(String::new())
                 } else {
                     Answer::Refused("login incorrect".into())
@@ -77,7 +85,12 @@ impl Runtime {
                 Answer::Done(String::new())
             }
             Request::Apply(pairs) => {
-                if self.console.lock.as_ref().is_some_and(|(s, _)| *s != session) {
+                if self
+                    .console
+                    .lock
+                    .as_ref()
+                    .is_some_and(|(s, _)| *s != session)
+                {
                     return Answer::Refused("the edit lock is held by another session".into());
                 }
                 // The store's one path: stage (checked like the config file), then apply.
