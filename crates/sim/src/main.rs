@@ -1,6 +1,7 @@
 //! `m2285-sim`: a simulated Patton EtherBits Model 2285 serial device server on a host.
 
 mod cli;
+mod console;
 mod control;
 mod logging;
 mod mgmt;

@@ -11,7 +11,8 @@
 //! - [`comport`]: RFC 2217 subnegotiation decoding and encoding;
 //! - [`values`]: the RFC 2217 value spaces, typed (parity, stop size, control, purge, bits);
 //! - `notify`: when modem/line state notifications go out, honouring the client's masks;
-//! - [`session`]: the session tying them together.
+//! - [`session`]: the session tying them together;
+//! - [`console`]: the same codec and negotiation for the device's Telnet console (ECHO, NAWS).
 //!
 //! ```
 //! use m2285_telnet::{ComPortReply, ComPortRequest, TelnetConfig, TelnetEvent, TelnetSession};
@@ -37,12 +38,14 @@
 
 pub mod codec;
 pub mod comport;
+pub mod console;
 mod notify;
 pub mod options;
 pub mod session;
 pub mod values;
 
 pub use comport::{ComPortReply, ComPortRequest};
+pub use console::{ConsoleEvent, TelnetConsole};
 pub use session::{TelnetConfig, TelnetEvent, TelnetSession, DEFAULT_SIGNATURE};
 pub use values::{line_state, modem_state, Control, ControlGroup, Parity, Purge, StopSize, QUERY};
 

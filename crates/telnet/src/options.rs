@@ -3,7 +3,9 @@
 //! needed).
 //!
 //! Every WILL and DO gets an answer: supported options (BINARY, SUPPRESS-GO-AHEAD and, when
-//! RFC 2217 is on, COM-PORT-OPTION) are accepted in both directions, all others refused. A reply
+//! RFC 2217 is on, COM-PORT-OPTION) are accepted in both directions, all others refused. The
+//! console profile ([`Options::console`]) supports BINARY, SUPPRESS-GO-AHEAD, ECHO (we echo; the
+//! client may not) and NAWS (the client reports its window size; we do not). A reply
 //! is only sent when the option's state changes, so an acknowledgement is never answered with
 //! another one and two well-behaved peers cannot loop.
 
@@ -11,10 +13,13 @@ use crate::codec::Verb;
 
 /// TRANSMIT-BINARY (RFC 856): 8-bit transparent data, no NVT CR handling.
 pub const BINARY: u8 = 0;
-/// ECHO (RFC 857): refused; the serial device, not the access server, echoes.
+/// ECHO (RFC 857): refused on data ports (the serial device, not the access server, echoes);
+/// performed by the console, which echoes what the user types.
 pub const ECHO: u8 = 1;
 /// SUPPRESS-GO-AHEAD (RFC 858): accepted; we never send GA.
 pub const SGA: u8 = 3;
+/// NAWS, negotiate about window size (RFC 1073): the console's client tells its width.
+pub const NAWS: u8 = 31;
 /// COM-PORT-OPTION (RFC 2217).
 pub const COM_PORT_OPTION: u8 = 44;
 
@@ -44,9 +49,12 @@ struct Pair {
 #[derive(Clone, Debug)]
 pub struct Options {
     com_port_allowed: bool,
+    console: bool,
     binary: Pair,
     sga: Pair,
     com_port: Pair,
+    echo: Pair,
+    naws: Pair,
 }
 
 impl Options {
@@ -54,10 +62,28 @@ impl Options {
     pub fn new(com_port_allowed: bool) -> Self {
         Options {
             com_port_allowed,
+            console: false,
             binary: Pair::default(),
             sga: Pair::default(),
             com_port: Pair::default(),
+            echo: Pair::default(),
+            naws: Pair::default(),
         }
+    }
+
+    /// The console profile: BINARY, SUPPRESS-GO-AHEAD, ECHO performed by us, NAWS performed by
+    /// the client; no COM-PORT-OPTION.
+    pub fn console() -> Self {
+        Options {
+            console: true,
+            ..Options::new(false)
+        }
+    }
+
+    /// Whether `verb option` asks for something this profile never does: on the console the
+    /// client may not echo (both sides echoing would loop) and we never send NAWS.
+    fn one_sided(&self, verb: Verb, option: u8) -> bool {
+        self.console && matches!((verb, option), (Verb::Will, ECHO) | (Verb::Do, NAWS))
     }
 
     fn pair(&self, option: u8) -> Option<&Pair> {
@@ -65,6 +91,8 @@ impl Options {
             BINARY => Some(&self.binary),
             SGA => Some(&self.sga),
             COM_PORT_OPTION if self.com_port_allowed => Some(&self.com_port),
+            ECHO if self.console => Some(&self.echo),
+            NAWS if self.console => Some(&self.naws),
             _ => None,
         }
     }
@@ -74,6 +102,8 @@ impl Options {
             BINARY => Some(&mut self.binary),
             SGA => Some(&mut self.sga),
             COM_PORT_OPTION if self.com_port_allowed => Some(&mut self.com_port),
+            ECHO if self.console => Some(&mut self.echo),
+            NAWS if self.console => Some(&mut self.naws),
             _ => None,
         }
     }
@@ -110,7 +140,8 @@ impl Options {
 
     /// Processes a received negotiation; returns the verb to answer with, if any.
     pub fn receive(&mut self, verb: Verb, option: u8) -> Option<Verb> {
-        let Some(pair) = self.pair_mut(option) else {
+        let one_sided = self.one_sided(verb, option);
+        let Some(pair) = self.pair_mut(option).filter(|_| !one_sided) else {
             // Unsupported: refuse every offer and request, ignore refusals (already off).
             return match verb {
                 Verb::Will => Some(Verb::Dont),
@@ -206,6 +237,24 @@ mod tests {
         // Later the peer changes its mind: accepted.
         assert_eq!(o.receive(Verb::Will, BINARY), Some(Verb::Do));
         assert!(o.remote(BINARY));
+    }
+
+    #[test]
+    fn console_echoes_itself_and_takes_the_window_size() {
+        let mut o = Options::console();
+        assert_eq!(o.offer(ECHO), Some(Verb::Will));
+        assert_eq!(o.receive(Verb::Do, ECHO), None);
+        assert!(o.local(ECHO));
+        assert_eq!(o.receive(Verb::Will, ECHO), Some(Verb::Dont));
+        assert_eq!(o.ask(NAWS), Some(Verb::Do));
+        assert_eq!(o.receive(Verb::Will, NAWS), None);
+        assert!(o.remote(NAWS));
+        assert_eq!(o.receive(Verb::Do, NAWS), Some(Verb::Wont));
+        assert_eq!(o.receive(Verb::Will, COM_PORT_OPTION), Some(Verb::Dont));
+        // The data-port profile still refuses both.
+        let mut data = Options::new(true);
+        assert_eq!(data.receive(Verb::Do, ECHO), Some(Verb::Wont));
+        assert_eq!(data.receive(Verb::Will, NAWS), Some(Verb::Dont));
     }
 
     #[test]

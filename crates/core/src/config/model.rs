@@ -394,6 +394,10 @@ pub struct Sim {
     pub control_port: u16,
     /// SNMP agent's host UDP port; 0 = a free one.
     pub snmp_port: u16,
+    /// Telnet console host port; 0 = a free one.
+    pub telnet_port: u16,
+    /// SSH console host port; 0 = a free one.
+    pub ssh_port: u16,
     /// Seconds in one device minute (minute-based timers).
     pub minute_s: u32,
     /// Which control API requests need the token (`control.token` in the state directory).

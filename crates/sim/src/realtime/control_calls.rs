@@ -50,7 +50,12 @@ impl Runtime {
 
     /// Stages the changes (all or nothing) and, with `apply`, applies them: the same staging
     /// every management face uses (docs/control-api.md).
-    fn config_set(&mut self, pairs: Vec<(String, String)>, apply: bool, now: Instant) -> Reply {
+    pub(super) fn config_set(
+        &mut self,
+        pairs: Vec<(String, String)>,
+        apply: bool,
+        now: Instant,
+    ) -> Reply {
         let sets: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
         if let Err(e) = self.device.stage(&sets) {
             return store_error(&e);

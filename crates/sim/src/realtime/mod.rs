@@ -7,6 +7,7 @@
 //! through a `mio::Waker` and a crossbeam channel. docs/architecture.md explains the choice.
 
 mod clock;
+mod console_calls;
 mod control_calls;
 mod fault_calls;
 pub mod faults;
@@ -72,6 +73,10 @@ pub struct Runtime {
     ports: BTreeMap<&'static str, u16>,
     /// Calls from the control API's thread.
     control_rx: Receiver<crate::control::Request>,
+    /// Requests of console sessions (Telnet, SSH) on the management thread.
+    console_rx: Receiver<crate::console::ConsoleCall>,
+    /// The edit lock and the logged-in console sessions.
+    console: console_calls::ConsoleState,
     listen_failures: Vec<String>,
     ready_announced: bool,
     ip: std::net::IpAddr,
@@ -155,6 +160,32 @@ impl Runtime {
         )?;
         let (snmp, snmp_port) =
             snmp::SnmpService::open(&config, args.ip, poll.registry(), tokens.reserved(SNMP))?;
+        let (console_tx, console_rx) = crossbeam_channel::unbounded();
+        let wake_console = waker.clone();
+        let bridge = crate::console::Bridge {
+            to_loop: console_tx,
+            wake: std::sync::Arc::new(move || {
+                let _ = wake_console.wake();
+            }),
+        };
+        let telnet_port = if config.sim.free_ports {
+            0
+        } else {
+            config.sim.telnet_port
+        };
+        // A console that cannot listen (port 23 needs privileges) is reported, not fatal: the
+        // serial data path does not depend on it.
+        let telnet = crate::console::start_telnet(args.ip, telnet_port, bridge.clone())
+            .map_err(|e| tracing::warn!("{e}"))
+            .ok();
+        let ssh_port = if config.sim.free_ports {
+            0
+        } else {
+            config.sim.ssh_port
+        };
+        let ssh = crate::console::start_ssh(args.ip, ssh_port, bridge, state_dir)
+            .map_err(|e| tracing::warn!("{e}"))
+            .ok();
         let mut rt = Runtime {
             poll,
             clock,
@@ -168,6 +199,8 @@ impl Runtime {
             signals,
             ports: BTreeMap::new(),
             control_rx,
+            console_rx,
+            console: console_calls::ConsoleState::default(),
             listen_failures: Vec::new(),
             ready_announced: false,
             ip: args.ip,
@@ -185,6 +218,12 @@ impl Runtime {
         rt.ports.insert("control", control.port);
         if let Some(port) = snmp_port {
             rt.ports.insert("snmp", port);
+        }
+        if let Some(port) = telnet {
+            rt.ports.insert("telnet", port);
+        }
+        if let Some(port) = ssh {
+            rt.ports.insert("ssh", port);
         }
         rt.pump(rt.clock.now())?;
         rt.snmp.power_on(&rt.device, rt.clock.now());
@@ -490,6 +529,10 @@ impl Runtime {
         }
         while let Ok(req) = self.control_rx.try_recv() {
             self.control_call(req, now);
+            self.pump(now).ok();
+        }
+        while let Ok(call) = self.console_rx.try_recv() {
+            self.console_call(call, now);
             self.pump(now).ok();
         }
     }
