@@ -46,15 +46,21 @@ pub struct Device {
     serial_backlog: VecDeque<u8>,
     /// Flow-control and signal-rule state (device/line_rules.rs).
     line_state: line_rules::LineState,
+    /// Accounts, filter, logs, clock, identity (device/admin_hooks.rs).
+    admin: crate::admin::Admin,
+    booted_at: Instant,
 }
 
+mod admin_hooks;
 mod line_rules;
 pub use line_rules::HostStatus;
 
 impl Device {
     /// Powers the device on at `now` with `config`; the first actions (listening sockets) are
     /// ready to poll at once.
-    pub fn new(config: Config, now: Instant) -> Self {
+    pub fn new(mut config: Config, now: Instant) -> Self {
+        let mut admin = crate::admin::Admin::new(now);
+        admin.seal(&mut config);
         let port_cfg = config.port1.clone();
         let serial = SerialHw::new(
             port_cfg.serial.params(),
@@ -79,7 +85,14 @@ impl Device {
             unix_time_at_power_on: None,
             serial_backlog: VecDeque::new(),
             line_state: line_rules::LineState::default(),
+            admin,
+            booted_at: now,
         };
+        let booted = device.admin.booted(&device.config);
+        device.actions.push_front(Action::Notify(booted));
+        device
+            .admin
+            .configure(None, &device.config, now, &mut device.actions);
         device
             .port
             .set_minute(line_rules::minute(&device.config), now);
@@ -92,6 +105,7 @@ impl Device {
     /// the same session transcripts.
     pub fn set_seed(&mut self, seed: u64) {
         self.seed = seed;
+        self.admin.set_seed(seed);
         self.rebuild_stack_config();
     }
 
@@ -195,6 +209,7 @@ impl Device {
                         .system
                         .users
                         .iter()
+                        .filter(|u| crate::admin::accounts::is_password_hash(&u.password))
                         .map(|u| (u.name.clone(), u.password.clone()))
                         .collect(),
                 }),
@@ -233,6 +248,7 @@ impl Device {
         mask_to_data_bits(&mut self.scratch, self.serial.rx.params());
         if !self.scratch.is_empty() {
             let mut bytes = std::mem::take(&mut self.scratch);
+            self.port_log(crate::admin::portlog::Direction::FromSerial, &bytes, now);
             self.receive_filter(&mut bytes);
             self.port.serial_received(&bytes, now, &mut self.actions);
             self.scratch = bytes;
@@ -252,11 +268,16 @@ impl Device {
             self.serial_backlog.drain(..taken);
         }
         if sent > 0 {
+            let tx = std::mem::take(&mut self.scratch);
+            self.port_log(crate::admin::portlog::Direction::ToSerial, &tx, now);
+            self.scratch = tx;
             self.port.serial_transmitted(sent, now);
             self.actions
                 .push_back(Action::SerialTx(std::mem::take(&mut self.scratch)));
         }
         self.port.handle_timeout(now, &mut self.actions);
+        self.admin
+            .handle_timeout(&self.config, now, &mut self.actions);
         self.line_rules(now);
         self.port_output(now);
     }
@@ -286,12 +307,18 @@ impl Device {
 
     /// The next instant at which [`Device::handle_timeout`] has work, if any.
     pub fn next_deadline(&self) -> Option<Instant> {
-        m2285_time::earliest(self.serial.next_deadline(), self.port.next_deadline())
+        let model = m2285_time::earliest(self.serial.next_deadline(), self.port.next_deadline());
+        m2285_time::earliest(model, self.admin.next_deadline())
     }
 
-    /// The next instruction for the runtime.
+    /// The next instruction for the runtime. Every event passes the system log on its way out,
+    /// so the log holds exactly the events the runtime is told.
     pub fn poll_action(&mut self) -> Option<Action> {
-        self.actions.pop_front()
+        let action = self.actions.pop_front()?;
+        if let Action::Notify(event) = &action {
+            self.admin_observe(event);
+        }
+        Some(action)
     }
 
     /// How many bytes the runtime may pass in the next [`LineEvent::Received`]: the room on the
@@ -382,6 +409,9 @@ impl Device {
     }
 
     fn net_event(&mut self, event: NetEvent, now: Instant) {
+        if self.admin_net_event(&event, now) {
+            return;
+        }
         let mut effects = PortEffects {
             to_serial: std::mem::take(&mut self.scratch),
             ..PortEffects::default()

@@ -11,6 +11,7 @@
 //! To add a call: a [`Call`] variant, its route in `routes.rs`, and its answer in
 //! `realtime/control_calls.rs`; the transport (`server.rs`) does not change.
 
+mod admin_routes;
 pub mod client;
 mod faults;
 mod guard;
@@ -60,6 +61,52 @@ pub enum Call {
     FaultList,
     /// End the faults with this id, or every fault.
     FaultClear(Option<String>),
+    /// Accounts, filter, logs, clock (docs/management.md).
+    Admin(AdminCall),
+}
+
+/// Management calls: accounts, IP filter, logs, clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminCall {
+    /// System log messages with a sequence number above this.
+    Log {
+        /// Last sequence number already seen (0 = all).
+        after: u64,
+    },
+    /// Empty the system log.
+    LogClear,
+    /// The port log.
+    PortLog,
+    /// Empty the port log.
+    PortLogClear,
+    /// The accounts (names and roles, never passwords).
+    Users,
+    /// Add an account or change one (role and/or password).
+    UserSet {
+        /// User name.
+        name: String,
+        /// New role, if given.
+        role: Option<String>,
+        /// New password, already hashed on the management thread (or empty = cannot log in).
+        password: Option<String>,
+    },
+    /// Delete an account.
+    UserDelete(String),
+    /// The filter rules and counters.
+    Filter,
+    /// Insert a rule (at the end, or before index `at`).
+    FilterAdd {
+        /// (field, raw value) pairs: address, mask, service, rule.
+        fields: Vec<(String, String)>,
+        /// Position; None = append.
+        at: Option<usize>,
+    },
+    /// Delete the rule at this index, or every rule.
+    FilterDelete(Option<usize>),
+    /// Date, time, uptime, SNTP state.
+    Clock,
+    /// Set the date and time (Unix milliseconds).
+    ClockSet(i64),
 }
 
 /// A call with the channel its answer goes back on.

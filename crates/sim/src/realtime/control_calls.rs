@@ -10,7 +10,7 @@ impl Runtime {
     /// Answers one control request.
     pub(super) fn control_call(&mut self, req: Request, now: Instant) {
         let reply = match req.call {
-            Call::Status => Reply::ok(self.status_json()),
+            Call::Status => Reply::ok(self.status_json(now)),
             Call::Signals => Reply::ok(self.signals_json()),
             Call::SetSignals(list) => {
                 for (line, high) in list {
@@ -24,14 +24,12 @@ impl Runtime {
                     .handle(Event::Line(LineEvent::Break { duration_ms }), now);
                 Reply::ok(json!({ "break_ms": duration_ms }))
             }
-            Call::ConfigGet(None) => Reply::ok(redact(config_json(self.device.config()))),
-            Call::ConfigGet(Some(key)) => match self.device.config().get(&key) {
+            Call::ConfigGet(None) => Reply::ok(
+                serde_json::to_value(self.device.config().masked_tree()).unwrap_or(Value::Null),
+            ),
+            Call::ConfigGet(Some(key)) => match self.device.config().get_masked(&key) {
                 Some(v) => {
-                    let value = if key.ends_with(".password") {
-                        json!("***")
-                    } else {
-                        redact(serde_json::to_value(v).unwrap_or(Value::Null))
-                    };
+                    let value = serde_json::to_value(v).unwrap_or(Value::Null);
                     Reply::ok(json!({ "key": key, "value": value }))
                 }
                 None => Reply::error(
@@ -43,11 +41,12 @@ impl Runtime {
             call @ (Call::FaultAdd { .. } | Call::FaultList | Call::FaultClear(_)) => {
                 self.fault_call(call, now)
             }
+            Call::Admin(call) => self.admin_call(call, now),
         };
         let _ = req.reply.send(reply);
     }
 
-    fn config_set(&mut self, pairs: Vec<(String, String)>, now: Instant) -> Reply {
+    pub(super) fn config_set(&mut self, pairs: Vec<(String, String)>, now: Instant) -> Reply {
         let sets: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
         match self
             .device
@@ -62,14 +61,9 @@ impl Runtime {
                         let v = self
                             .device
                             .config()
-                            .get(k)
+                            .get_masked(k)
                             .and_then(|v| serde_json::to_value(v).ok())
                             .unwrap_or(Value::Null);
-                        let v = if k.ends_with(".password") {
-                            json!("***")
-                        } else {
-                            v
-                        };
                         (k.clone(), v)
                     })
                     .collect();
@@ -80,15 +74,7 @@ impl Runtime {
                 );
                 Reply::ok(json!({ "applied": applied }))
             }
-            Err(errors) => Reply {
-                status: 400,
-                body: json!({
-                    "error": crate::config_errors("config", &errors),
-                    "errors": errors.iter().map(|e| json!({
-                        "key": e.key, "value": e.value, "allowed": e.allowed,
-                    })).collect::<Vec<_>>(),
-                }),
-            },
+            Err(errors) => config_refused(&errors),
         }
     }
 
@@ -101,7 +87,7 @@ impl Runtime {
     }
 
     /// What `ctl status` shows.
-    pub(super) fn status_json(&self) -> Value {
+    pub(super) fn status_json(&self, now: Instant) -> Value {
         let s = self.device.status();
         let h = self.device.host_status();
         let mut sessions: Vec<Value> = s
@@ -127,6 +113,8 @@ impl Runtime {
             );
         }
         json!({
+            "device": self.device_json(now),
+            "filter": self.device.admin().filter.counts(),
             "mode": s.host_mode,
             "port_enabled": h.port_enabled,
             "ip": self.ip.to_string(),
@@ -152,29 +140,15 @@ impl Runtime {
     }
 }
 
-/// The configuration as JSON.
-fn config_json(c: &m2285_core::Config) -> Value {
-    serde_json::to_value(c).unwrap_or(Value::Null)
-}
-
-/// Replaces every `password` field with "***": passwords never leave the device.
-fn redact(mut v: Value) -> Value {
-    match &mut v {
-        Value::Object(m) => {
-            for (k, x) in m.iter_mut() {
-                if k == "password" {
-                    *x = json!("***");
-                } else {
-                    *x = redact(std::mem::take(x));
-                }
-            }
-        }
-        Value::Array(a) => {
-            for x in a.iter_mut() {
-                *x = redact(std::mem::take(x));
-            }
-        }
-        _ => {}
+/// The 400 answer listing every mistake of a configuration change.
+pub(super) fn config_refused(errors: &[m2285_core::config::ConfigError]) -> Reply {
+    Reply {
+        status: 400,
+        body: json!({
+            "error": crate::config_errors("config", errors),
+            "errors": errors.iter().map(|e| json!({
+                "key": e.key, "value": e.value, "allowed": e.allowed,
+            })).collect::<Vec<_>>(),
+        }),
     }
-    v
 }

@@ -123,6 +123,9 @@ pub struct Simulation {
     lines_seen: Option<Lines>,
     /// The device's certificate and key, installed at every boot ([`Simulation::install_tls`]).
     tls: Option<m2285_core::TlsMaterial>,
+    /// State files the device kept (`Action::WriteState`): its non-volatile memory besides the
+    /// configuration, kept across power cycles like the real-time runtime's state directory.
+    state_files: std::collections::BTreeMap<&'static str, Vec<u8>>,
 }
 
 impl Simulation {
@@ -145,6 +148,7 @@ impl Simulation {
             boots: 0,
             lines_seen: None,
             tls: None,
+            state_files: std::collections::BTreeMap::new(),
         };
         sim.power_on();
         sim

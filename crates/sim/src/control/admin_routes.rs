@@ -1,0 +1,129 @@
+//! Requests for the management core: system and port logs, accounts, IP filter, clock
+//! (docs/control-api.md, docs/management.md). Passwords are hashed here, on the API's thread.
+
+use super::routes::{json_body, raw};
+use super::{AdminCall, Call, Reply};
+use serde_json::Value;
+
+/// Maps a management request to a call; `None` when the path is not a management path.
+pub fn route(method: &str, path: &str, query: &str, body: &[u8]) -> Option<Result<Call, Reply>> {
+    let path = path.trim_end_matches('/');
+    let call = match (method, path) {
+        ("GET", "/log") => log_after(query).map(|after| AdminCall::Log { after }),
+        ("DELETE", "/log") => Ok(AdminCall::LogClear),
+        ("GET", "/port-log") => Ok(AdminCall::PortLog),
+        ("DELETE", "/port-log") => Ok(AdminCall::PortLogClear),
+        ("GET", "/users") => Ok(AdminCall::Users),
+        ("POST" | "PUT", "/users") => json_body(body).and_then(|b| user_set(&b)),
+        ("DELETE", p) if p.starts_with("/users/") => {
+            Ok(AdminCall::UserDelete(p["/users/".len()..].to_owned()))
+        }
+        ("GET", "/filter") => Ok(AdminCall::Filter),
+        ("POST", "/filter") => json_body(body).and_then(|b| filter_add(&b)),
+        ("DELETE", "/filter") => Ok(AdminCall::FilterDelete(None)),
+        ("DELETE", p) if p.starts_with("/filter/") => p["/filter/".len()..]
+            .parse()
+            .map(|i| AdminCall::FilterDelete(Some(i)))
+            .map_err(|_| Reply::error(404, format!("{p}: give a rule's index, e.g. /filter/0"))),
+        ("GET", "/clock") => Ok(AdminCall::Clock),
+        ("POST" | "PUT", "/clock") => json_body(body).and_then(|b| clock_set(&b)),
+        _ => return None,
+    };
+    Some(call.map(Call::Admin))
+}
+
+fn log_after(query: &str) -> Result<u64, Reply> {
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("after", n)) => {
+                return n
+                    .parse()
+                    .map_err(|_| Reply::error(400, format!("after={n}: give a sequence number")))
+            }
+            _ => {
+                return Err(Reply::error(
+                    400,
+                    format!("unknown parameter '{pair}'; allowed: after=N"),
+                ))
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn text_field(body: &Value, name: &str) -> Result<Option<String>, Reply> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => raw(v).map(Some),
+    }
+}
+
+/// `{"name": "op", "role": "user", "password": "..."}`: add or change an account.
+fn user_set(body: &Value) -> Result<AdminCall, Reply> {
+    let Value::Object(map) = body else {
+        return Err(Reply::error(
+            400,
+            "body: expected {\"name\": ..., \"role\": ..., \"password\": ...}",
+        ));
+    };
+    if let Some(other) = map
+        .keys()
+        .find(|k| !["name", "role", "password"].contains(&k.as_str()))
+    {
+        return Err(Reply::error(
+            400,
+            format!("unknown field '{other}'; allowed: name, role, password"),
+        ));
+    }
+    let name = text_field(body, "name")?
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| Reply::error(400, "body: name the account with \"name\""))?;
+    let password = text_field(body, "password")?.map(|p| {
+        m2285_core::config::secrets::prepare_value("system.users[0].password", &p, rand::random())
+    });
+    Ok(AdminCall::UserSet {
+        name,
+        role: text_field(body, "role")?,
+        password,
+    })
+}
+
+/// `{"address": "127.0.0.3", "mask": "255.255.255.255", "service": "port1", "rule": "reject",
+/// "at": 0}`: a new rule.
+fn filter_add(body: &Value) -> Result<AdminCall, Reply> {
+    let Value::Object(map) = body else {
+        return Err(Reply::error(
+            400,
+            "body: expected {\"address\": ..., \"mask\": ..., \"service\": ..., \"rule\": ...}",
+        ));
+    };
+    let mut fields = Vec::new();
+    let mut at = None;
+    for (k, v) in map {
+        match k.as_str() {
+            "address" | "mask" | "service" | "rule" => fields.push((k.clone(), raw(v)?)),
+            "at" => {
+                at = Some(
+                    v.as_u64()
+                        .and_then(|i| usize::try_from(i).ok())
+                        .ok_or_else(|| Reply::error(400, format!("at = {v}: give a rule index")))?,
+                )
+            }
+            other => {
+                return Err(Reply::error(
+                    400,
+                    format!("unknown field '{other}'; allowed: address, mask, service, rule, at"),
+                ))
+            }
+        }
+    }
+    Ok(AdminCall::FilterAdd { fields, at })
+}
+
+/// `{"unix_ms": N}`.
+fn clock_set(body: &Value) -> Result<AdminCall, Reply> {
+    body.get("unix_ms")
+        .and_then(Value::as_i64)
+        .map(AdminCall::ClockSet)
+        .ok_or_else(|| Reply::error(400, "body: expected {\"unix_ms\": MILLISECONDS_SINCE_1970}"))
+}
