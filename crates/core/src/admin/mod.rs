@@ -81,7 +81,9 @@ impl Admin {
 
     /// Takes the runtime's description of the host: clock base, RTC offset and hardware id.
     pub fn set_platform(&mut self, p: Platform, booted_at: Instant) {
+        let ntp_on = self.clock.next_deadline().is_some();
         self.clock = clock::Clock::new(p.unix_ms_at_power_on, p.rtc_offset_ms, booted_at);
+        self.clock.ntp_enable(ntp_on, booted_at);
         self.identity = identity::Identity::from_hardware_id(p.hardware_id);
     }
 

@@ -55,6 +55,9 @@ pub struct Launch {
     pub default_state_dir: bool,
     /// The process's descriptor limit (RLIMIT_NOFILE, soft and hard).
     pub max_files: Option<u64>,
+    /// This state directory (to restart a device with what it kept), kept when the `Sim` is
+    /// dropped.
+    pub state_dir: Option<PathBuf>,
 }
 
 /// A running simulator.
@@ -74,6 +77,18 @@ impl Sim {
     /// Starts a device with these extra arguments (e.g. `--set k=v`); free ports are used.
     pub fn start(args: &[&str]) -> Sim {
         Sim::launch(args, Launch::default())
+    }
+
+    /// Starts a device whose state directory is `state` (to restart a device with what it
+    /// kept).
+    pub fn start_with_state(state: &Path, args: &[&str]) -> Sim {
+        Sim::launch(
+            args,
+            Launch {
+                state_dir: Some(state.to_path_buf()),
+                ..Launch::default()
+            },
+        )
     }
 
     /// Starts a device with these extra arguments, launched as `how` says.
@@ -100,7 +115,10 @@ impl Sim {
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
-        let state = if how.default_state_dir {
+        let state = if let Some(state) = &how.state_dir {
+            cmd.arg("--state-dir").arg(state);
+            state.clone()
+        } else if how.default_state_dir {
             let xdg = dir.join("xdg");
             cmd.env("XDG_STATE_HOME", &xdg);
             xdg.join("m2285-sim").join(ip.to_string())
