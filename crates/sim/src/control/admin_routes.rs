@@ -33,12 +33,13 @@ pub fn route(method: &str, path: &str, query: &str, body: &[u8]) -> Option<Resul
 }
 
 fn log_after(query: &str) -> Result<u64, Reply> {
+    let mut after = 0;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         match pair.split_once('=') {
             Some(("after", n)) => {
-                return n
+                after = n
                     .parse()
-                    .map_err(|_| Reply::error(400, format!("after={n}: give a sequence number")))
+                    .map_err(|_| Reply::error(400, format!("after={n}: give a sequence number")))?;
             }
             _ => {
                 return Err(Reply::error(
@@ -48,7 +49,7 @@ fn log_after(query: &str) -> Result<u64, Reply> {
             }
         }
     }
-    Ok(0)
+    Ok(after)
 }
 
 fn text_field(body: &Value, name: &str) -> Result<Option<String>, Reply> {
