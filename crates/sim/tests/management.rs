@@ -35,6 +35,8 @@ fn ctl_with_stdin(sim: &Sim, args: &[&str], stdin: &str) -> (i32, Value, String)
         .arg("ctl")
         .arg("--addr")
         .arg(sim.control_addr())
+        .arg("--state-dir")
+        .arg(&sim.state)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -58,7 +60,9 @@ fn ctl_with_stdin(sim: &Sim, args: &[&str], stdin: &str) -> (i32, Value, String)
 /// The system log as `ctl log` prints it.
 fn log_text(sim: &Sim) -> String {
     let out = Command::new(binary())
-        .args(["ctl", "--addr", &sim.control_addr(), "log"])
+        .args(["ctl", "--addr", &sim.control_addr(), "--state-dir"])
+        .arg(&sim.state)
+        .arg("log")
         .output()
         .expect("ctl log");
     assert!(
@@ -243,7 +247,7 @@ fn accounts_are_managed_with_ctl_and_used_by_the_port_login() {
     let mut net = sim.connect();
     net.write_all(b"op\r\nOp-pass-1\r\n").expect("write");
     assert_eq!(
-        String::from_utf8_lossy(&read_for(&mut net, 30, T)),
+        String::from_utf8_lossy(&read_for(&mut net, 29, T)),
         "login: password: \r\nlogin ok\r\n"
     );
     drop(net);
@@ -278,7 +282,7 @@ fn accounts_are_managed_with_ctl_and_used_by_the_port_login() {
     let mut net = sim.connect();
     net.write_all(b"op\r\nOp-pass-2\r\n").expect("write");
     assert_eq!(
-        String::from_utf8_lossy(&read_for(&mut net, 30, T)),
+        String::from_utf8_lossy(&read_for(&mut net, 29, T)),
         "login: password: \r\nlogin ok\r\n"
     );
 }
@@ -340,7 +344,9 @@ fn no_password_or_hash_appears_in_any_output() {
                 "ctl",
                 "--addr",
                 &format!("{ip}:{}", ready["ports"]["control"]),
+                "--state-dir",
             ])
+            .arg(dir.join("state"))
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -390,7 +396,7 @@ fn no_password_or_hash_appears_in_any_output() {
         );
         seen += &out;
     }
-    let (code, body) = http_at(ip, &ready, "GET", "/config");
+    let (code, body) = http_at(ip, &ready, &dir.join("state"), "GET", "/config");
     assert_eq!(code, 200);
     seen += &body;
     let _ = child.kill();
@@ -408,12 +414,20 @@ fn no_password_or_hash_appears_in_any_output() {
 }
 
 /// One HTTP request to the control API of the device at `ip` (ready line `ready`).
-fn http_at(ip: IpAddr, ready: &Value, method: &str, path: &str) -> (u16, String) {
-    let mut s = TcpStream::connect((ip, ready["ports"]["control"].as_u64().unwrap_or(0) as u16))
-        .expect("control");
+fn http_at(
+    ip: IpAddr,
+    ready: &Value,
+    state: &std::path::Path,
+    method: &str,
+    path: &str,
+) -> (u16, String) {
+    let port = ready["ports"]["control"].as_u64().unwrap_or(0) as u16;
+    let token = std::fs::read_to_string(state.join("control.token")).expect("control token");
+    let mut s = TcpStream::connect((ip, port)).expect("control");
     write!(
         s,
-        "{method} {path} HTTP/1.0\r\nHost: x\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.0\r\nHost: {ip}:{port}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+        token.trim()
     )
     .expect("request");
     let mut text = String::new();

@@ -98,7 +98,7 @@ fn rsyslogd_files_the_boot_and_login_failure_messages() {
     let mut net = sim.connect();
     net.write_all(b"admin\r\nnot-the-password\r\n")
         .expect("write");
-    assert!(String::from_utf8_lossy(&read_for(&mut net, 60, T)).contains("Login incorrect"));
+    assert!(String::from_utf8_lossy(&read_for(&mut net, 43, T)).contains("Login incorrect"));
     let filed = syslog.filed_until(&["msgid=booted", "msgid=login"]);
     let line = |id: &str| {
         filed
