@@ -1,5 +1,5 @@
 //! Requests for the management core: system and port logs, accounts, IP filter, clock
-//! (docs/control-api.md, docs/management.md). Passwords are hashed here, on the API's thread.
+//! (docs/control-api.md, docs/management.md). Passwords are hashed here, on the management thread, never on the device's loop.
 
 use super::routes::{json_body, raw};
 use super::{AdminCall, Call, Reply};

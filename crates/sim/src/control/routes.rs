@@ -180,8 +180,8 @@ fn config_set(body: &Value) -> Result<Call, Reply> {
     Ok(Call::ConfigSet(pairs))
 }
 
-/// A key and value as the device gets them: a plaintext password is hashed here, on the API's
-/// thread, so the real-time loop never spends time hashing (docs/management.md "Accounts").
+/// A key and value as the device gets them: a plaintext password is hashed here, on the
+/// management thread, so the real-time loop never spends time hashing (docs/management.md "Accounts").
 fn prepared(key: String, value: String) -> (String, String) {
     let value = m2285_core::config::secrets::prepare_value(&key, &value, rand::random());
     (key, value)
