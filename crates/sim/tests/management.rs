@@ -474,3 +474,40 @@ fn the_port_log_keeps_both_directions_and_can_be_cleared() {
     let (code, _) = http(&sim, "DELETE", "/users/nobody", "");
     assert_eq!(code, 404);
 }
+
+#[test]
+fn ctl_log_follow_prints_new_messages_as_they_come() {
+    let sim = Sim::start(&[]);
+    let mut follow = Command::new(binary())
+        .args(["ctl", "--addr", &sim.control_addr(), "--state-dir"])
+        .arg(&sim.state)
+        .args(["log", "--follow"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ctl log --follow");
+    let stdout = follow.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let booted = rx.recv_timeout(T).expect("the boot message");
+    assert!(booted.contains(" notice  booted "), "{booted}");
+    // A session opened after the follower started shows up too.
+    let _net = sim.connect();
+    let opened = rx.recv_timeout(T).expect("a new message");
+    assert!(
+        opened.contains(" info    session_opened conn=1 "),
+        "{opened}"
+    );
+    let _ = follow.kill();
+    let _ = follow.wait();
+}

@@ -140,7 +140,7 @@ impl SystemLog {
     }
 }
 
-/// An event's name and its other fields as `key=value` text, in the order of its JSON form.
+/// An event's name and its other fields as `key=value` text, sorted by field name.
 pub fn describe(event: &DeviceEvent) -> (String, String) {
     let Ok(toml::Value::Table(t)) = toml::Value::try_from(event) else {
         return ("event".into(), String::new());
