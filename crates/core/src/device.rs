@@ -48,17 +48,36 @@ pub struct Device {
     line_state: line_rules::LineState,
     /// Accounts, filter, logs, clock, identity (device/admin_hooks.rs).
     admin: crate::admin::Admin,
+    /// When this boot began (the uptime counts from it).
     booted_at: Instant,
+    /// Saved, running (that is `config`) and staged configuration (device/manage.rs).
+    store: crate::store::Store,
+    /// Up, or down and booting (device/power.rs).
+    power: power::Power,
+    /// Boots since the simulator started this device.
+    boots: u64,
+    /// Why the device reboots once the save in progress ends.
+    reboot_after_save: Option<&'static str>,
 }
 
 mod admin_hooks;
 mod line_rules;
+mod manage;
+mod power;
 pub use line_rules::HostStatus;
+pub use manage::ApplyReport;
 
 impl Device {
     /// Powers the device on at `now` with `config`; the first actions (listening sockets) are
     /// ready to poll at once.
-    pub fn new(mut config: Config, now: Instant) -> Self {
+    pub fn new(config: Config, now: Instant) -> Self {
+        Self::build(config, now, None)
+    }
+
+    /// [`Device::new`] with the TLS material already in place (a reboot keeps it), so the
+    /// first stack configuration sees it. Plaintext secrets in `config` are hashed first, so
+    /// neither the running nor the saved layer ever holds one.
+    fn build(mut config: Config, now: Instant, tls: Option<TlsMaterial>) -> Self {
         let mut admin = crate::admin::Admin::new(now);
         admin.seal(&mut config);
         let port_cfg = config.port1.clone();
@@ -73,6 +92,10 @@ impl Device {
         port.set_modem_state(lines.modem_state_bits(), &mut actions, now);
         port.boot(&mut actions);
         let mut device = Device {
+            store: crate::store::Store::new(config.clone(), config.clone()),
+            power: power::Power::Up,
+            boots: 0,
+            reboot_after_save: None,
             config,
             serial,
             lines,
@@ -81,14 +104,14 @@ impl Device {
             scratch: Vec::new(),
             last_now: now,
             seed: 0,
-            tls: None,
+            tls,
             unix_time_at_power_on: None,
             serial_backlog: VecDeque::new(),
             line_state: line_rules::LineState::default(),
             admin,
             booted_at: now,
         };
-        let booted = device.admin.booted(&device.config);
+        let booted = device.admin.booted(&device.config, device.boots);
         device.actions.push_front(Action::Notify(booted));
         device
             .admin
@@ -230,6 +253,8 @@ impl Device {
     pub fn handle(&mut self, event: Event, now: Instant) {
         self.handle_timeout(now);
         match event {
+            Event::Flash(report) => self.flash_report(report, now),
+            event if self.is_down() => self.event_while_down(event),
             Event::Line(line) => self.line_event(line, now),
             Event::Net(net) => self.net_event(net, now),
         }
@@ -240,6 +265,9 @@ impl Device {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.last_now = self.last_now.max(now);
         let now = self.last_now;
+        if !self.boot_if_due(now) {
+            return;
+        }
         self.scratch.clear();
         let limit = self.serial_rx_limit();
         self.serial
@@ -307,6 +335,9 @@ impl Device {
 
     /// The next instant at which [`Device::handle_timeout`] has work, if any.
     pub fn next_deadline(&self) -> Option<Instant> {
+        if let power::Power::Booting { until } = self.power {
+            return Some(until);
+        }
         let model = m2285_time::earliest(self.serial.next_deadline(), self.port.next_deadline());
         m2285_time::earliest(model, self.admin.next_deadline())
     }
@@ -324,6 +355,10 @@ impl Device {
     /// How many bytes the runtime may pass in the next [`LineEvent::Received`]: the room on the
     /// wire from the serial-side program. At 0 the runtime stops reading the PTY.
     pub fn serial_input_room(&self) -> usize {
+        if self.is_down() {
+            // An unpowered UART takes everything and keeps nothing.
+            return power::DOWN_SERIAL_ROOM;
+        }
         if self.rts_allows_input() {
             self.serial.rx.free()
         } else {
@@ -334,7 +369,7 @@ impl Device {
     /// How many bytes the runtime may pass in the next [`NetEvent::Received`] for `conn`: the
     /// room in the network→serial buffer. At 0 the runtime stops reading the socket.
     pub fn net_input_room(&self, _conn: ConnId) -> usize {
-        if self.serial_backlog.is_empty() {
+        if self.serial_backlog.is_empty() && !self.is_down() {
             self.serial.tx.free()
         } else {
             0

@@ -151,6 +151,8 @@ pub enum Event {
     Line(LineEvent),
     /// Network side.
     Net(NetEvent),
+    /// The runtime carried out the last [`Action::Flash`] (or could not).
+    Flash(crate::store::FlashReport),
 }
 
 /// TCP keep-alive settings for a socket.
@@ -237,6 +239,8 @@ pub enum Action {
     },
     /// Something worth telling the user or a test (a JSON line on stdout, the event stream).
     Notify(DeviceEvent),
+    /// One step of writing flash (a save); report it with [`Event::Flash`].
+    Flash(crate::store::FlashOp),
 }
 
 /// Why a session ended.
@@ -257,6 +261,8 @@ pub enum CloseReason {
     DsrLow,
     /// The peer did not log in (wrong credentials too often, or too slowly).
     LoginFailed,
+    /// The device went down for a reboot.
+    Reboot,
 }
 
 /// A notification for users and tests.
@@ -416,8 +422,35 @@ pub enum DeviceEvent {
         /// Whether it was accepted.
         ok: bool,
     },
-    /// The device booted (power-on); its identity.
+    /// Staged configuration was applied.
+    ConfigApplied {
+        /// The keys whose values changed.
+        keys: Vec<String>,
+        /// Applied keys that take effect only at the next reboot (or simulator start).
+        pending_reboot: Vec<String>,
+    },
+    /// The running configuration reached flash.
+    ConfigSaved {
+        /// Saves completed since power-on.
+        saves: u64,
+    },
+    /// A save failed; flash keeps the previous configuration.
+    SaveFailed {
+        /// Why.
+        reason: String,
+    },
+    /// The device is going down for a reboot; its ports refuse connections until `booted`.
+    Rebooting {
+        /// reboot, save_and_reboot, factory_reset, reset_button.
+        cause: &'static str,
+        /// When it will serve again, in device milliseconds from now.
+        boot_time_ms: u32,
+    },
+    /// The device finished booting and serves again (exactly one per boot: the first power-on
+    /// and every reboot or power cycle); its identity.
     Booted {
+        /// Boots since the simulator started (the first power-on is 0).
+        boot: u64,
         /// Device name.
         name: String,
         /// Model.

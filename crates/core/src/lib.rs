@@ -24,7 +24,8 @@ pub mod lines;
 pub mod port;
 pub mod serial;
 pub mod stats;
+pub mod store;
 
 pub use config::Config;
-pub use device::{Device, HostStatus, Status, TlsMaterial};
+pub use device::{ApplyReport, Device, HostStatus, Status, TlsMaterial};
 pub use io::{Action, ConnId, Event, LineEvent, NetEvent};

@@ -129,6 +129,30 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
         .map_err(|e| with_path(dir, "cannot sync", e))
 }
 
+/// Removes what writes to `dir/name` left behind when the power went off (the process was
+/// killed) between [`write_temp`] and [`rename_into`]: regular files with this crate's
+/// temporary names for `name`. Links and other entries are left alone. Returns how many went.
+pub fn remove_stale_temps(dir: &Path, name: &str) -> io::Result<usize> {
+    let prefix = format!(".{name}.");
+    let mut removed = 0;
+    for entry in fs::read_dir(dir).map_err(|e| with_path(dir, "cannot list", e))? {
+        let entry = entry?;
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else {
+            continue;
+        };
+        if !(file_name.starts_with(&prefix) && file_name.ends_with(".tmp")) {
+            continue;
+        }
+        // `file_type` does not follow links: only a planted link would be one.
+        if entry.file_type()?.is_file() {
+            fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// Opens a new file at exactly `path` for writing, mode `mode`, refusing if anything (a file or
 /// a link) is already there.
 pub fn create_new(path: &Path, mode: u32) -> io::Result<File> {

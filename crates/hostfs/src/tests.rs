@@ -124,3 +124,20 @@ fn a_lock_is_exclusive_names_its_holder_and_is_removed_on_drop() -> io::Result<(
     assert_eq!(fs::read(&victim)?, b"v");
     Ok(())
 }
+
+#[test]
+fn stale_temporary_files_are_removed_and_nothing_else() {
+    let dir = scratch("stale");
+    let tmp =
+        write_temp(&dir, "config.toml", b"half", SECRET_MODE).unwrap_or_else(|e| panic!("{e}"));
+    write_atomic(&dir, "config.toml", b"whole", SECRET_MODE).unwrap_or_else(|e| panic!("{e}"));
+    let other = write_temp(&dir, "device.key", b"k", SECRET_MODE).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(remove_stale_temps(&dir, "config.toml").ok(), Some(1));
+    assert!(!tmp.exists());
+    assert!(other.exists(), "another file's temporary is not touched");
+    assert_eq!(
+        fs::read(dir.join("config.toml")).ok(),
+        Some(b"whole".to_vec())
+    );
+    let _ = fs::remove_dir_all(&dir);
+}

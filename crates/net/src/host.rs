@@ -90,6 +90,9 @@ pub struct HostNet {
     by_token: HashMap<Token, Endpoint>,
     events: Vec<NetEvent>,
     notices: Vec<HostNotice>,
+    /// With `free_ports`: the port each listener got first, asked for again when it listens
+    /// anew (after a reboot), so a device keeps its ports for the whole run.
+    picked: BTreeMap<(ListenerId, bool), u16>,
     /// Counters.
     pub stats: NetStats,
 }
@@ -110,6 +113,7 @@ impl HostNet {
             by_token: HashMap::new(),
             events: Vec::new(),
             notices: Vec::new(),
+            picked: BTreeMap::new(),
             stats: NetStats::default(),
         }
     }
@@ -248,6 +252,35 @@ impl HostNet {
         self.drop_conn(registry, conn);
     }
 
+    /// Drops every socket at once as a power cut would: connections are reset (SO_LINGER 0,
+    /// the peer gets RST), listeners vanish (connections are refused), nothing is flushed.
+    pub fn abort_all(&mut self, registry: &Registry) {
+        for (c, _) in self.conns.values() {
+            let _ = socket2::SockRef::from(&c.stream).set_linger(Some(std::time::Duration::ZERO));
+        }
+        for (_, (mut c, _)) in std::mem::take(&mut self.conns) {
+            let _ = registry.deregister(&mut c.stream);
+        }
+        for (_, (mut l, _)) in std::mem::take(&mut self.listeners) {
+            let _ = registry.deregister(&mut l);
+        }
+        for (_, (mut u, _)) in std::mem::take(&mut self.udp) {
+            let _ = registry.deregister(&mut u);
+        }
+        self.by_token.clear();
+        self.events.clear();
+    }
+
+    /// The host port to bind for `listener`: the configured one, or with `free_ports` the one
+    /// it got before (0 the first time: any free port).
+    fn port_for(&self, listener: ListenerId, udp: bool, configured: u16) -> u16 {
+        if self.free_ports {
+            self.picked.get(&(listener, udp)).copied().unwrap_or(0)
+        } else {
+            configured
+        }
+    }
+
     /// Drops every socket (shutdown).
     pub fn close_all(&mut self, registry: &Registry) {
         for (_, (mut c, _)) in std::mem::take(&mut self.conns) {
@@ -271,15 +304,27 @@ impl HostNet {
     }
 
     fn listen(&mut self, registry: &Registry, listener: ListenerId, port: u16) {
-        let port = if self.free_ports { 0 } else { port };
-        let addr = SocketAddr::new(self.ip, port);
-        let result = TcpListener::bind(addr).and_then(|mut l| {
+        let wanted = self.port_for(listener, false, port);
+        let mut addr = SocketAddr::new(self.ip, wanted);
+        let bound = TcpListener::bind(addr).or_else(|e| {
+            if self.free_ports && wanted != 0 {
+                // The port this device had is taken meanwhile: any free one then.
+                addr.set_port(0);
+                TcpListener::bind(addr)
+            } else {
+                Err(e)
+            }
+        });
+        let result = bound.and_then(|mut l| {
             let actual = l.local_addr()?.port();
             let token = self.token(Endpoint::Listener(listener));
             registry.register(&mut l, token, Interest::READABLE)?;
             self.listeners.insert(listener, (l, token));
             Ok(actual)
         });
+        if let Ok(actual) = result {
+            self.picked.insert((listener, false), actual);
+        }
         self.events.push(match result {
             Ok(port) => NetEvent::Listening { listener, port },
             Err(e) => NetEvent::ListenFailed {
@@ -290,15 +335,26 @@ impl HostNet {
     }
 
     fn bind_udp(&mut self, registry: &Registry, listener: ListenerId, port: u16) {
-        let port = if self.free_ports { 0 } else { port };
-        let addr = SocketAddr::new(self.ip, port);
-        let result = UdpSocket::bind(addr).and_then(|mut u| {
+        let wanted = self.port_for(listener, true, port);
+        let mut addr = SocketAddr::new(self.ip, wanted);
+        let bound = UdpSocket::bind(addr).or_else(|e| {
+            if self.free_ports && wanted != 0 {
+                addr.set_port(0);
+                UdpSocket::bind(addr)
+            } else {
+                Err(e)
+            }
+        });
+        let result = bound.and_then(|mut u| {
             let actual = u.local_addr()?.port();
             let token = self.token(Endpoint::Udp(listener));
             registry.register(&mut u, token, Interest::READABLE)?;
             self.udp.insert(listener, (u, token));
             Ok(actual)
         });
+        if let Ok(actual) = result {
+            self.picked.insert((listener, true), actual);
+        }
         self.events.push(match result {
             Ok(port) => NetEvent::Listening { listener, port },
             Err(e) => NetEvent::ListenFailed {

@@ -92,22 +92,35 @@ fn configuration_is_read_and_changed_at_run_time() {
     ]);
     let v = sim.ctl_ok(&["config", "get", "port1.serial.baud"]);
     assert_eq!(v["value"], 9600);
-    let applied = sim.ctl_ok(&[
+    // `config set` stages; the running device uses the values once applied.
+    let staged = sim.ctl_ok(&[
         "config",
         "set",
         "port1.serial.baud=115200",
         "port1.serial.parity=even",
     ]);
-    assert_eq!(applied["applied"]["port1.serial.baud"], 115200);
+    assert_eq!(staged["staged"]["port1.serial.baud"], 115200);
+    assert_eq!(sim.status()["serial"]["settings"], "9600 8N1");
+    assert_eq!(
+        sim.status()["store"]["staged"],
+        serde_json::json!(["port1.serial.baud", "port1.serial.parity"])
+    );
+    let applied = sim.ctl_ok(&["apply"]);
+    assert_eq!(
+        applied["applied"],
+        serde_json::json!(["port1.serial.baud", "port1.serial.parity"])
+    );
     assert_eq!(sim.status()["serial"]["settings"], "115200 8E1");
     // All or nothing: one bad key changes nothing.
     let (code, _, _) = sim.ctl(&[
         "config",
         "set",
+        "--apply",
         "port1.serial.baud=1200",
         "port1.serial.stop_bits=3",
     ]);
     assert_eq!(code, 1);
+    assert_eq!(sim.status()["store"]["staged"], serde_json::json!([]));
     assert_eq!(sim.status()["serial"]["settings"], "115200 8E1");
     // Passwords never leave the device.
     let all = sim.ctl_ok(&["config", "get"]);

@@ -258,7 +258,7 @@ fn changes_need_the_token_and_ctl_finds_it_in_the_default_state_directory() {
             .output()
             .expect("run ctl")
     };
-    let out = ctl(&["config", "set", "port1.title=by-ctl"]);
+    let out = ctl(&["config", "set", "--apply", "port1.title=by-ctl"]);
     assert!(
         out.status.success(),
         "{}",

@@ -220,7 +220,12 @@ fn faults_are_listed_and_cleared_and_mistakes_are_named() {
         body["error"].as_str().unwrap_or("").contains("`colour`"),
         "{body}"
     );
-    let (status, body) = http(&sim, "POST", "/faults", r#"{"name":"device.power_cycle"}"#);
+    let (status, body) = http(
+        &sim,
+        "POST",
+        "/faults",
+        r#"{"name":"net.loss","params":{"probability":"0.1"}}"#,
+    );
     assert_eq!(status, 400);
     assert!(
         body["error"]

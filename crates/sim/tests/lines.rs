@@ -77,7 +77,7 @@ fn dtr_is_high_while_a_session_is_open() {
     );
     assert_eq!(up["direction"], "output");
     // Always-low DTR stays low with a session (changed at run time through ctl).
-    sim.ctl_ok(&["config", "set", "port1.serial.dtr=always_low"]);
+    sim.ctl_ok(&["config", "set", "--apply", "port1.serial.dtr=always_low"]);
     let _s = sim.connect();
     sim.wait_for("session_opened", |v| v["conn"] != 1, T);
     assert_eq!(sim.ctl_ok(&["signals"])["outputs"]["dtr"], false);
@@ -203,7 +203,7 @@ fn break_and_port_disable_through_ctl() {
 
     let mut s = sim.connect();
     sim.wait_event("session_opened", T);
-    sim.ctl_ok(&["config", "set", "port1.enabled=false"]);
+    sim.ctl_ok(&["config", "set", "--apply", "port1.enabled=false"]);
     assert!(closed_within(&mut s, T));
     let closed = sim.wait_event("session_closed", T);
     assert_eq!(closed["reason"], "port_disabled");

@@ -165,7 +165,7 @@ fn clock_ms(sim: &Sim) -> (i64, u64) {
 }
 
 fn start_with_state(state: &Path, extra: &[&str]) -> Sim {
-    Sim::start_with_state(state, extra)
+    Sim::start_at(state, extra)
 }
 
 #[test]

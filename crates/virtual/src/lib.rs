@@ -24,6 +24,7 @@
 //! ```
 
 pub mod faults;
+pub mod flash;
 pub mod network;
 pub mod rng;
 pub mod scenario;

@@ -168,7 +168,7 @@ fn refuse_fault_and_session_limit() {
 
 #[test]
 fn power_cycle_loses_sessions_and_peers_learn_it_from_a_reset() {
-    let mut sim = sim(&[]);
+    let mut sim = sim(&["sim.boot_time_ms=500"]);
     connected(&mut sim);
     ok(sim.run_for(Duration::from_millis(100)));
     sim.power_cycle(Duration::from_secs(2));

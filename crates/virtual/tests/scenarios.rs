@@ -26,6 +26,7 @@ fn the_expected_scenarios_are_shipped() {
         "noisy-line.toml",
         "one-hour-polling.toml",
         "power-cycle.toml",
+        "store-save-reboot.toml",
     ] {
         assert!(
             names.iter().any(|n| n == want),

@@ -60,6 +60,8 @@ pub struct Admin {
     salt_state: u64,
     /// Remote syslog messages sent.
     pub syslog_sent: u64,
+    /// What the runtime said about the host (kept so a reboot starts from it).
+    platform: Platform,
 }
 
 impl Admin {
@@ -76,11 +78,13 @@ impl Admin {
             mgmt_open: false,
             salt_state: 0,
             syslog_sent: 0,
+            platform: Platform::default(),
         }
     }
 
     /// Takes the runtime's description of the host: clock base, RTC offset and hardware id.
     pub fn set_platform(&mut self, p: Platform, booted_at: Instant) {
+        self.platform = p;
         let ntp_on = self.clock.next_deadline().is_some();
         self.clock = clock::Clock::new(p.unix_ms_at_power_on, p.rtc_offset_ms, booted_at);
         self.clock.ntp_enable(ntp_on, booted_at);
@@ -106,9 +110,19 @@ impl Admin {
         }
     }
 
-    /// The boot event.
-    pub fn booted(&self, config: &Config) -> DeviceEvent {
+    /// What survives a reboot: the host as the runtime described it, with the RTC offset as
+    /// the clock has it now (set by hand or by SNTP since power-on).
+    pub fn platform_for_reboot(&self) -> Platform {
+        Platform {
+            rtc_offset_ms: self.clock.offset_ms(),
+            ..self.platform
+        }
+    }
+
+    /// The boot event of boot number `boot`.
+    pub fn booted(&self, config: &Config, boot: u64) -> DeviceEvent {
         DeviceEvent::Booted {
+            boot,
             name: config.system.device_name.clone(),
             model: self.identity.model,
             firmware: self.identity.firmware.clone(),

@@ -277,6 +277,8 @@ pub struct Sim {
     /// Milliseconds a control API connection may wait for a request's headers (idle, or
     /// between keep-alive requests) or spend sending its body before it is closed.
     pub control_idle_timeout_ms: u32,
+    /// Time from power-on or reboot until the device serves again, in milliseconds.
+    pub boot_time_ms: u32,
 }
 
 /// Which control API requests must carry the token (docs/control-api.md).

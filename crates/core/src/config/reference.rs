@@ -1,7 +1,16 @@
 //! Human references generated from the schema, so the shipped factory file and the key table in
 //! `docs/config.md` are the schema itself, not a copy that can drift (tests compare them).
 
-use super::schema::{allowed, DefaultValue, KEYS};
+use super::schema::{allowed, DefaultValue, Effect, KeySpec, KEYS};
+
+/// What a key's documentation says about when it takes effect (nothing for "on apply").
+fn effect_note(k: &KeySpec) -> &'static str {
+    match k.effect {
+        Effect::Apply => "",
+        Effect::Reboot => " Takes effect at the next reboot.",
+        Effect::Restart => " Takes effect at the next start of the simulator.",
+    }
+}
 
 fn default_text(path: &str, d: &DefaultValue) -> String {
     match d {
@@ -39,11 +48,12 @@ pub fn markdown_table() -> String {
     let mut out = String::from("| key | allowed | factory | meaning |\n|---|---|---|---|\n");
     for k in KEYS {
         out.push_str(&format!(
-            "| `{}` | {} | `{}` | {} |\n",
+            "| `{}` | {} | `{}` | {}{} |\n",
             k.path,
             allowed(&k.kind),
             default_text(k.path, &k.default),
-            k.doc.replace('|', "\\|")
+            k.doc.replace('|', "\\|"),
+            effect_note(k)
         ));
     }
     out

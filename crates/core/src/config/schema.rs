@@ -58,6 +58,17 @@ pub enum DefaultValue {
     Records(&'static str),
 }
 
+/// When a new value of a key takes effect once applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// At once, on apply.
+    Apply,
+    /// At the next reboot or power cycle; until then the key is reported as "pending reboot".
+    Reboot,
+    /// At the next start of the simulator process (the control API's own settings).
+    Restart,
+}
+
 /// One configuration key.
 #[derive(Debug, Clone, Copy)]
 pub struct KeySpec {
@@ -69,6 +80,8 @@ pub struct KeySpec {
     pub default: DefaultValue,
     /// What the key means, for humans (docs, `--help`, menus).
     pub doc: &'static str,
+    /// When an applied change takes effect (docs/management.md).
+    pub effect: Effect,
 }
 
 const fn key(path: &'static str, kind: Kind, default: DefaultValue, doc: &'static str) -> KeySpec {
@@ -77,6 +90,25 @@ const fn key(path: &'static str, kind: Kind, default: DefaultValue, doc: &'stati
         kind,
         default,
         doc,
+        effect: Effect::Apply,
+    }
+}
+
+impl KeySpec {
+    /// The same key, taking effect only at the next reboot.
+    const fn on_reboot(self) -> KeySpec {
+        KeySpec {
+            effect: Effect::Reboot,
+            ..self
+        }
+    }
+
+    /// The same key, taking effect only at the next start of the simulator.
+    const fn on_restart(self) -> KeySpec {
+        KeySpec {
+            effect: Effect::Restart,
+            ..self
+        }
     }
 }
 
@@ -92,12 +124,12 @@ use Kind as K;
 /// Every key of the device's configuration, in menu order.
 pub const KEYS: &[KeySpec] = &[
     // 1 Network configuration
-    key("network.ip_mode", K::OneOf(&["static", "dhcp", "pppoe"]), D::Str("static"), "How the device gets its IP address. The simulator always uses the host address given with --ip; this records the device's own setting."),
-    key("network.ip", K::Ipv4, D::Str("192.168.161.5"), "The device's static IP address as its menus show it (Sena factory value). The host address the simulator listens on is --ip."),
-    key("network.netmask", K::Ipv4, D::Str("255.255.0.0"), "Subnet mask."),
-    key("network.gateway", K::Ipv4, D::Str("192.168.1.1"), "Default gateway."),
-    key("network.dns_primary", K::Ipv4, D::Str("0.0.0.0"), "Primary DNS server (0.0.0.0 = none)."),
-    key("network.dns_secondary", K::Ipv4, D::Str("0.0.0.0"), "Secondary DNS server (0.0.0.0 = none)."),
+    key("network.ip_mode", K::OneOf(&["static", "dhcp", "pppoe"]), D::Str("static"), "How the device gets its IP address. The simulator always uses the host address given with --ip; this records the device's own setting.").on_reboot(),
+    key("network.ip", K::Ipv4, D::Str("192.168.161.5"), "The device's static IP address as its menus show it (Sena factory value). The host address the simulator listens on is --ip.").on_reboot(),
+    key("network.netmask", K::Ipv4, D::Str("255.255.0.0"), "Subnet mask.").on_reboot(),
+    key("network.gateway", K::Ipv4, D::Str("192.168.1.1"), "Default gateway.").on_reboot(),
+    key("network.dns_primary", K::Ipv4, D::Str("0.0.0.0"), "Primary DNS server (0.0.0.0 = none).").on_reboot(),
+    key("network.dns_secondary", K::Ipv4, D::Str("0.0.0.0"), "Secondary DNS server (0.0.0.0 = none).").on_reboot(),
     key("network.tcp_keepalive.time_s", K::Int { min: 1, max: 32767 }, D::Int(15), "TCP keep-alive time: idle seconds after the last data before the first probe."),
     key("network.tcp_keepalive.probes", K::Int { min: 1, max: 127 }, D::Int(3), "TCP keep-alive probes: unanswered probes after which the session is declared dead."),
     key("network.tcp_keepalive.interval_s", K::Int { min: 1, max: 32767 }, D::Int(5), "TCP keep-alive interval: seconds between probes."),
@@ -134,9 +166,9 @@ pub const KEYS: &[KeySpec] = &[
     key("port1.crypto.client_auth", K::Bool, D::Bool(false), "Client Authentication by certificate (server role): ask the peer for a certificate and refuse the session unless it verifies against port1.crypto.ca_file."),
     key("port1.crypto.verify_server", K::Bool, D::Bool(true), "Client role: verify the server's certificate and host name against port1.crypto.ca_file. false is an explicit, logged opt-out."),
     key("port1.crypto.server_name", K::Text { max_len: 253 }, D::Str(""), "Client role: the host name the server certificate must carry; empty = the host name or address that was dialled."),
-    key("port1.crypto.cert_file", K::Text { max_len: 4096 }, D::Str(""), "PEM certificate chain of the device; empty = the device's own self-signed certificate, made on first boot and kept in the state directory."),
-    key("port1.crypto.key_file", K::Text { max_len: 4096 }, D::Str(""), "PEM private key for port1.crypto.cert_file."),
-    key("port1.crypto.ca_file", K::Text { max_len: 4096 }, D::Str(""), "PEM CA certificates used to verify peers (client certificates in server role, the server in client role)."),
+    key("port1.crypto.cert_file", K::Text { max_len: 4096 }, D::Str(""), "PEM certificate chain of the device; empty = the device's own self-signed certificate, made on first boot and kept in the state directory.").on_reboot(),
+    key("port1.crypto.key_file", K::Text { max_len: 4096 }, D::Str(""), "PEM private key for port1.crypto.cert_file.").on_reboot(),
+    key("port1.crypto.ca_file", K::Text { max_len: 4096 }, D::Str(""), "PEM CA certificates used to verify peers (client certificates in server role, the server in client role).").on_reboot(),
     key("port1.crypto.min_version", K::OneOf(&["tls1.2"]), D::Str("tls1.2"), "Lowest protocol version offered. The engine (Mbed TLS 2.28) offers TLS 1.2 only."),
     key("port1.crypto.max_version", K::OneOf(&["tls1.2"]), D::Str("tls1.2"), "Highest protocol version offered."),
     key("port1.crypto.handshake_timeout_s", K::Int { min: 1, max: 3600 }, D::Int(30), "Seconds a TLS handshake may take (either role) before the session is closed, so a peer that connects and never finishes cannot hold a session slot; counted in tls_failures."),
@@ -165,12 +197,13 @@ pub const KEYS: &[KeySpec] = &[
     key("system.clock.ntp_port", K::Int { min: 1, max: 65535 }, D::Int(123), "UDP port of the SNTP server."),
     key("system.clock.ntp_interval_s", K::Int { min: 1, max: 86400 }, D::Int(3600), "Seconds between SNTP requests (the first is sent at boot); an unanswered request is retried after a tenth of this, at least 1 s."),
     // Simulator settings (not part of the real device)
-    key("sim.free_ports", K::Bool, D::Bool(false), "Listen on free host ports (reported in the ready line) instead of the configured numbers; for parallel tests. A listening port of 0 still means 'not listening'."),
+    key("sim.free_ports", K::Bool, D::Bool(false), "Listen on free host ports (reported in the ready line) instead of the configured numbers; for parallel tests. A listening port of 0 still means 'not listening'.").on_restart(),
     key("sim.pacing", K::Bool, D::Bool(true), "Pace the serial line at the configured baud rate. false moves bytes as fast as the host allows (benchmarks)."),
-    key("sim.control_port", K::Int { min: 0, max: 65535 }, D::Int(8285), "Port of the control API (HTTP + JSON on the device's loopback address; `m2285-sim ctl`). 0, or sim.free_ports, picks a free port; the ready line reports it as ports.control."),
+    key("sim.control_port", K::Int { min: 0, max: 65535 }, D::Int(8285), "Port of the control API (HTTP + JSON on the device's loopback address; `m2285-sim ctl`). 0, or sim.free_ports, picks a free port; the ready line reports it as ports.control.").on_restart(),
     key("sim.minute_s", K::Int { min: 1, max: 60 }, D::Int(60), "Seconds in one device minute, for minute-based timers (the cyclic connection interval). Tests shorten it; the device has 60."),
-    key("sim.control_auth", K::OneOf(&["changes", "all", "off"]), D::Str("changes"), "Which control API requests must carry the token the device keeps in its state directory (control.token, made on first start; `ctl` reads it): changes = every request but GET/HEAD, all = every request, off = none. Read at start."),
-    key("sim.control_idle_timeout_ms", K::Int { min: 100, max: 3600000 }, D::Int(10000), "Control API: a connection that sends no complete request headers (idle, or between keep-alive requests) or no complete body for this long is closed. Read at start; tests shorten it."),
+    key("sim.control_auth", K::OneOf(&["changes", "all", "off"]), D::Str("changes"), "Which control API requests must carry the token the device keeps in its state directory (control.token, made on first start; `ctl` reads it): changes = every request but GET/HEAD, all = every request, off = none. Read at start.").on_restart(),
+    key("sim.control_idle_timeout_ms", K::Int { min: 100, max: 3600000 }, D::Int(10000), "Control API: a connection that sends no complete request headers (idle, or between keep-alive requests) or no complete body for this long is closed. Read at start; tests shorten it.").on_restart(),
+    key("sim.boot_time_ms", K::Int { min: 0, max: 600_000 }, D::Int(8000), "Time from power-on (or a reboot) until the device serves again; its ports refuse connections meanwhile. 8000 ms is the factory value (a small embedded Linux device server); tests use e.g. 200. The first power-on when the simulator starts is immediate."),
 ];
 
 /// The spec of a key, by its dotted path (list items as `list[].field`).

@@ -116,6 +116,24 @@ impl Config {
         Some(value)
     }
 
+    /// An imported document (an export, perhaps edited) as a whole configuration: checked like
+    /// `check-config`, keys it does not name take factory values, and a secret it carries as
+    /// [`MASK`] keeps the value `current` has for the account of the same name (the one rule of
+    /// [`keep_masked`]).
+    pub fn import_toml(text: &str, current: &Config) -> Result<Config, Vec<super::ConfigError>> {
+        let names_users = text
+            .parse::<Table>()
+            .ok()
+            .and_then(|doc| doc.get("system")?.get("users").cloned())
+            .is_some();
+        let mut base = Config::factory();
+        if names_users {
+            // The accounts the document replaces, so masked passwords are found by name.
+            base.system.users = current.system.users.clone();
+        }
+        base.overlay_toml(text)
+    }
+
     /// This configuration checked again from scratch (after code changed a list directly).
     pub fn revalidated(&self) -> Result<Config, Vec<super::ConfigError>> {
         Config::factory().overlay_toml(&self.to_toml())

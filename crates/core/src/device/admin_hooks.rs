@@ -11,7 +11,8 @@ use m2285_time::Instant;
 
 impl Device {
     /// The runtime describes the host: Unix time at power-on, the kept RTC offset and the
-    /// hardware id. Call it right after [`Device::new`], before taking actions.
+    /// hardware id. Call it right after [`Device::new`] or [`Device::power_on`], before taking
+    /// actions; a reboot keeps it (with the RTC offset the clock has then).
     pub fn set_platform(&mut self, platform: Platform) {
         let booted_at = self.booted_at;
         self.admin.set_platform(platform, booted_at);
@@ -21,7 +22,7 @@ impl Device {
             .iter_mut()
             .find(|a| matches!(a, Action::Notify(DeviceEvent::Booted { .. })))
         {
-            *ev = self.admin.booted(&self.config);
+            *ev = self.admin.booted(&self.config, self.boots);
         }
     }
 

@@ -40,9 +40,15 @@ impl DataPort {
     /// Closes every session and attempt and the listening sockets (the port is being
     /// reconfigured or disabled).
     pub fn shutdown(&mut self, out: &mut VecDeque<Action>) {
+        self.shutdown_for(CloseReason::PortDisabled, out);
+    }
+
+    /// Ends every session for `reason`, drops what was buffered and stops listening (a port
+    /// reconfigured, or the device going down for a reboot).
+    pub fn shutdown_for(&mut self, reason: CloseReason, out: &mut VecDeque<Action>) {
         let conns: Vec<ConnId> = self.sessions.iter().map(|s| s.conn).collect();
         for conn in conns {
-            self.end(conn, CloseReason::PortDisabled, out);
+            self.end(conn, reason.clone(), out);
         }
         let dropped = self.client.cancel(out) + self.packetizer.clear();
         self.discard(dropped, "port reconfigured", out);

@@ -49,11 +49,44 @@ pub enum CtlCommand {
         #[arg(long, default_value_t = 250)]
         ms: u32,
     },
-    /// Read or change configuration keys (validated like the config file, applied at once).
+    /// Read configuration keys, stage changes (validated like the config file; they run once
+    /// applied), export or import the whole configuration.
     Config {
-        /// get or set.
+        /// get, set, export or import.
         #[command(subcommand)]
         op: ConfigOp,
+    },
+    /// The store: staged, pending-reboot and unsaved keys; the device up or booting.
+    Store,
+    /// Apply the staged changes: the running configuration takes them.
+    Apply,
+    /// Forget the staged changes.
+    Discard,
+    /// Save the running configuration to the device's flash (the state directory).
+    Save {
+        /// Reboot once saved (save & reboot).
+        #[arg(long)]
+        reboot: bool,
+    },
+    /// Reboot: ports refuse connections for sim.boot_time_ms, then the saved configuration runs.
+    Reboot,
+    /// Cut the power, then boot from flash; sessions are reset, the PTY stays.
+    PowerCycle {
+        /// How long the power stays off, in milliseconds.
+        #[arg(long, default_value_t = 1000)]
+        off: u64,
+    },
+    /// Factory values, saved, then a reboot (sim.* keys stay).
+    FactoryReset {
+        /// Keep the network settings (network.*).
+        #[arg(long)]
+        keep_network: bool,
+    },
+    /// Hold the reset button: shorter than 5 s reboots, 5 s or more resets to factory values.
+    ResetButton {
+        /// How long it is held, in milliseconds.
+        #[arg(long, value_name = "MS")]
+        hold: u64,
     },
     /// Print the event stream (JSON lines) until interrupted.
     Events,
@@ -176,13 +209,31 @@ pub enum ConfigOp {
         /// Dotted key, e.g. port1.serial.baud; without it, everything.
         key: Option<String>,
     },
-    /// Change keys, all or nothing, e.g. `ctl config set port1.serial.baud=115200`.
+    /// Stage changes, all or nothing, e.g. `ctl config set port1.serial.baud=115200`; they
+    /// run after `ctl apply` (or with --apply).
     Set {
-        /// KEY=VALUE, applied in order.
+        /// Apply the staged configuration at once as well.
+        #[arg(long)]
+        apply: bool,
+        /// KEY=VALUE, staged in order.
         #[arg(required = true, value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
+    /// Print the whole configuration as TOML (secrets masked): `ctl config export > f.toml`.
+    Export,
+    /// Stage a whole configuration from a TOML file (as exported; masked secrets keep their
+    /// values). A file with mistakes changes nothing and every mistake is listed.
+    Import {
+        /// Apply it at once as well.
+        #[arg(long)]
+        apply: bool,
+        /// The file.
+        file: std::path::PathBuf,
+    },
 }
+
+/// Largest configuration file `ctl config import` reads.
+const MAX_IMPORT_BYTES: u64 = 64 * 1024;
 
 /// Runs `ctl`; exit 0 on success, 1 when the device refused the request, 2 when it could not
 /// be reached.
@@ -217,15 +268,55 @@ pub fn run(args: CtlArgs) -> ExitCode {
             op: ConfigOp::Get { key: Some(key) },
         } => call("GET", &format!("{base}/config/{key}"), None),
         CtlCommand::Config {
-            op: ConfigOp::Set { set },
+            op: ConfigOp::Set { set, apply },
         } => match pairs(&set) {
             Ok(map) => call(
                 "POST",
                 &format!("{base}/config"),
-                Some(json!({ "set": map })),
+                Some(json!({ "set": map, "apply": apply })),
             ),
             Err(e) => Err(Failure::Usage(e)),
         },
+        CtlCommand::Config {
+            op: ConfigOp::Export,
+        } => call("GET", &format!("{base}/config/export"), None).map(|body| {
+            print!("{}", body["toml"].as_str().unwrap_or_default());
+            Value::Null
+        }),
+        CtlCommand::Config {
+            op: ConfigOp::Import { file, apply },
+        } => match m2285_hostfs::read_regular_text(&file, MAX_IMPORT_BYTES) {
+            Ok(text) => call(
+                "POST",
+                &format!("{base}/config/import"),
+                Some(json!({ "toml": text, "apply": apply })),
+            ),
+            Err(e) => Err(Failure::Usage(e.to_string())),
+        },
+        CtlCommand::Store => call("GET", &format!("{base}/store"), None),
+        CtlCommand::Apply => call("POST", &format!("{base}/apply"), None),
+        CtlCommand::Discard => call("POST", &format!("{base}/discard"), None),
+        CtlCommand::Save { reboot } => call(
+            "POST",
+            &format!("{base}/save"),
+            Some(json!({ "reboot": reboot })),
+        ),
+        CtlCommand::Reboot => call("POST", &format!("{base}/reboot"), None),
+        CtlCommand::PowerCycle { off } => call(
+            "POST",
+            &format!("{base}/power-cycle"),
+            Some(json!({ "off_ms": off })),
+        ),
+        CtlCommand::FactoryReset { keep_network } => call(
+            "POST",
+            &format!("{base}/factory-reset"),
+            Some(json!({ "keep_network": keep_network })),
+        ),
+        CtlCommand::ResetButton { hold } => call(
+            "POST",
+            &format!("{base}/reset-button"),
+            Some(json!({ "hold_ms": hold })),
+        ),
         CtlCommand::Events => events(&format!("{base}/events"), token.as_deref()),
         CtlCommand::Users { op } => users(&call, &base, op.unwrap_or(UsersOp::List)),
         CtlCommand::Filter { op } => match op.unwrap_or(FilterOp::List) {

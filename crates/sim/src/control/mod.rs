@@ -17,6 +17,7 @@ mod faults;
 mod guard;
 mod routes;
 mod server;
+mod store_routes;
 pub mod token;
 
 use crate::mgmt;
@@ -48,8 +49,16 @@ pub enum Call {
     },
     /// One configuration key, or the whole configuration.
     ConfigGet(Option<String>),
-    /// Change keys (`key`, raw value) in order, all or nothing.
-    ConfigSet(Vec<(String, String)>),
+    /// Stage key changes (`key`, raw value) in order, all or nothing; with `apply`, apply the
+    /// staged configuration in the same call.
+    ConfigSet {
+        /// The changes.
+        set: Vec<(String, String)>,
+        /// Apply at once as well.
+        apply: bool,
+    },
+    /// A configuration store or power operation.
+    Store(StoreCall),
     /// Start a fault: its name and raw parameters, checked already (docs/control-api.md).
     FaultAdd {
         /// The fault's name, e.g. `serial.bit_errors`.
@@ -107,6 +116,48 @@ pub enum AdminCall {
     Clock,
     /// Set the date and time (Unix milliseconds).
     ClockSet(i64),
+}
+
+/// The store and power operations (docs/control-api.md, docs/management.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreCall {
+    /// The store's state: staged, pending-reboot and unsaved keys, the device up or booting.
+    Status,
+    /// Apply the staged configuration.
+    Apply,
+    /// Forget the staged edits.
+    Discard,
+    /// Save the running configuration to flash (then reboot, with `reboot`).
+    Save {
+        /// Save & reboot.
+        reboot: bool,
+    },
+    /// Reboot with the saved configuration.
+    Reboot,
+    /// Cut the power for `off_ms`, then boot.
+    PowerCycle {
+        /// Time without power.
+        off_ms: u64,
+    },
+    /// Factory values, saved, then a reboot.
+    FactoryReset {
+        /// Keep the network keys.
+        keep_network: bool,
+    },
+    /// The reset button held for `hold_ms`.
+    ResetButton {
+        /// How long it is held.
+        hold_ms: u64,
+    },
+    /// The whole configuration as TOML (secrets masked).
+    Export,
+    /// A whole configuration (TOML, as exported) to stage, checked like `check-config`.
+    Import {
+        /// The document.
+        toml: String,
+        /// Apply at once as well.
+        apply: bool,
+    },
 }
 
 /// A call with the channel its answer goes back on.

@@ -6,7 +6,7 @@ use m2285_core::lines::InputLine;
 use serde_json::{json, Value};
 
 /// The endpoints, for 404 messages and `GET /`.
-pub const ENDPOINTS: &str = "GET /status, GET /signals, POST /signals, POST /break, GET /config, GET /config/KEY, PUT /config/KEY, POST /config, GET /events, GET /faults, POST /faults, DELETE /faults, DELETE /faults/ID, GET /log?after=N, DELETE /log, GET /port-log, DELETE /port-log, GET /users, POST /users, DELETE /users/NAME, GET /filter, POST /filter, DELETE /filter, DELETE /filter/N, GET /clock, POST /clock";
+pub const ENDPOINTS: &str = "GET /status, GET /signals, POST /signals, POST /break, GET /config, GET /config/KEY, PUT /config/KEY, POST /config, GET /config/export, POST /config/import, GET /store, POST /apply, POST /discard, POST /save, POST /reboot, POST /power-cycle, POST /factory-reset, POST /reset-button, GET /events, GET /faults, POST /faults, DELETE /faults, DELETE /faults/ID, GET /log?after=N, DELETE /log, GET /port-log, DELETE /port-log, GET /users, POST /users, DELETE /users/NAME, GET /filter, POST /filter, DELETE /filter, DELETE /filter/N, GET /clock, POST /clock";
 
 /// Longest break the API sends (a minute; longer is surely a mistake).
 const MAX_BREAK_MS: u64 = 60_000;
@@ -14,6 +14,9 @@ const MAX_BREAK_MS: u64 = 60_000;
 /// Maps a request to a call, or to the error reply.
 pub fn route(method: &str, path: &str, body: &[u8]) -> Result<Call, Reply> {
     let path = path.trim_end_matches('/');
+    if let Some(call) = super::store_routes::route(method, path, body) {
+        return call;
+    }
     match (method, path) {
         ("GET", "/status") => Ok(Call::Status),
         ("GET", "/signals") => Ok(Call::Signals),
@@ -34,8 +37,10 @@ pub fn route(method: &str, path: &str, body: &[u8]) -> Result<Call, Reply> {
                     ))
                 }
             };
-            let value = raw(value)?;
-            Ok(Call::ConfigSet(vec![prepared(key, value)]))
+            Ok(Call::ConfigSet {
+                set: vec![prepared(key, raw(value)?)],
+                apply: false,
+            })
         }
         (_, p) if p == "/faults" || p.starts_with("/faults/") => {
             super::faults::route(method, p, body)
@@ -162,8 +167,27 @@ fn brk(body: &[u8]) -> Result<Call, Reply> {
     })
 }
 
-/// `{"set": {"key": value, ...}}`, applied in order, all or nothing.
+/// `{"set": {"key": value, ...}, "apply": bool}`: staged in order, all or nothing.
 fn config_set(body: &Value) -> Result<Call, Reply> {
+    if let Some(other) = body
+        .as_object()
+        .and_then(|m| m.keys().find(|k| *k != "set" && *k != "apply"))
+    {
+        return Err(Reply::error(
+            400,
+            format!("unknown field '{other}'; allowed: set, apply"),
+        ));
+    }
+    let apply = match body.get("apply") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(Reply::error(
+                400,
+                format!("apply = {other}: allowed: true or false"),
+            ))
+        }
+    };
     let Some(Value::Object(set)) = body.get("set") else {
         return Err(Reply::error(
             400,
@@ -177,7 +201,7 @@ fn config_set(body: &Value) -> Result<Call, Reply> {
         .iter()
         .map(|(k, v)| Ok(prepared(k.clone(), raw(v)?)))
         .collect::<Result<Vec<_>, Reply>>()?;
-    Ok(Call::ConfigSet(pairs))
+    Ok(Call::ConfigSet { set: pairs, apply })
 }
 
 /// A key and value as the device gets them: a plaintext password is hashed here, on the
@@ -254,10 +278,13 @@ mod tests {
         );
         assert_eq!(
             c,
-            Ok(Call::ConfigSet(vec![
-                ("port1.serial.baud".into(), "1200".into()),
-                ("port1.serial.inter_char_timeout_ms".into(), "9".into())
-            ]))
+            Ok(Call::ConfigSet {
+                set: vec![
+                    ("port1.serial.baud".into(), "1200".into()),
+                    ("port1.serial.inter_char_timeout_ms".into(), "9".into())
+                ],
+                apply: false
+            })
         );
         let e = err(route("PUT", "/config/port1.title", br#"{"v":1}"#));
         assert_eq!(e.status, 400);

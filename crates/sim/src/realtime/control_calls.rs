@@ -37,7 +37,8 @@ impl Runtime {
                     format!("{key}: no such configuration key (docs/config.md lists every key)"),
                 ),
             },
-            Call::ConfigSet(pairs) => self.config_set(pairs, now),
+            Call::ConfigSet { set, apply } => self.config_set(set, apply, now),
+            Call::Store(call) => self.store_call(call, now),
             call @ (Call::FaultAdd { .. } | Call::FaultList | Call::FaultClear(_)) => {
                 self.fault_call(call, now)
             }
@@ -46,36 +47,35 @@ impl Runtime {
         let _ = req.reply.send(reply);
     }
 
-    pub(super) fn config_set(&mut self, pairs: Vec<(String, String)>, now: Instant) -> Reply {
+    /// Stages the changes (all or nothing) and, with `apply`, applies them: the same staging
+    /// every management face uses (docs/control-api.md).
+    fn config_set(&mut self, pairs: Vec<(String, String)>, apply: bool, now: Instant) -> Reply {
         let sets: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        match self
-            .device
-            .config()
-            .with_sets(sets.iter().map(String::as_str))
-        {
-            Ok(config) => {
-                self.device.apply_config(config, now);
-                let applied: serde_json::Map<String, Value> = pairs
-                    .iter()
-                    .map(|(k, _)| {
-                        let v = self
-                            .device
-                            .config()
-                            .get_masked(k)
-                            .and_then(|v| serde_json::to_value(v).ok())
-                            .unwrap_or(Value::Null);
-                        (k.clone(), v)
-                    })
-                    .collect();
-                tracing::info!(keys = ?pairs.iter().map(|(k, _)| k).collect::<Vec<_>>(), "configuration changed through the control API");
-                crate::output::emit_event(
-                    json!({"event": "config_applied", "keys": pairs.iter().map(|(k, _)| k).collect::<Vec<_>>()}),
-                    now,
-                );
-                Reply::ok(json!({ "applied": applied }))
-            }
-            Err(errors) => config_refused(&errors),
+        if let Err(e) = self.device.stage(&sets) {
+            return store_error(&e);
         }
+        let staged = self.device.staged_config();
+        let values: serde_json::Map<String, Value> = pairs
+            .iter()
+            .map(|(k, _)| {
+                let v = staged
+                    .get_masked(k)
+                    .and_then(|v| serde_json::to_value(v).ok())
+                    .unwrap_or(Value::Null);
+                (k.clone(), v)
+            })
+            .collect();
+        let mut body = json!({ "staged": values });
+        if apply {
+            match self.device.apply(now) {
+                Ok(report) => {
+                    body["applied"] = json!(report.applied);
+                    body["pending_reboot"] = json!(report.pending_reboot);
+                }
+                Err(e) => return store_error(&e),
+            }
+        }
+        Reply::ok(body)
     }
 
     fn signals_json(&self) -> Value {
@@ -136,6 +136,8 @@ impl Runtime {
             "sessions": sessions,
             "udp_unlisted": h.udp_unlisted,
             "counters": counters,
+            "device": { "state": if self.device.is_down() { "booting" } else { "up" }, "boots": self.device.boots() },
+            "store": self.device.store_status(),
         })
     }
 }
@@ -150,5 +152,17 @@ pub(super) fn config_refused(errors: &[m2285_core::config::ConfigError]) -> Repl
                 "key": e.key, "value": e.value, "allowed": e.allowed,
             })).collect::<Vec<_>>(),
         }),
+    }
+}
+
+/// A store refusal as a reply: 400 listing every configuration mistake, 503 while booting.
+pub(super) fn store_error(e: &m2285_core::store::StoreError) -> Reply {
+    use m2285_core::store::StoreError;
+    match e {
+        StoreError::Invalid(errors) => config_refused(errors),
+        StoreError::Down => Reply::error(
+            503,
+            "the device is booting; try again after the `booted` event",
+        ),
     }
 }

@@ -11,6 +11,9 @@ impl Runtime {
     pub(super) fn fault_call(&mut self, call: Call, now: Instant) -> Reply {
         let boundary = self.net.boundary().clone();
         match call {
+            Call::FaultAdd { name, params } if name == "device.power_cycle" => {
+                self.power_cycle_fault(&params, now)
+            }
             Call::FaultAdd { name, params } => match faults::parse(&name, &params) {
                 Ok(spec) => {
                     let mut f = boundary.faults();
@@ -61,6 +64,39 @@ impl Runtime {
                 Reply::ok(json!({ "cleared": cleared }))
             }
             _ => Reply::error(500, "not a fault call"),
+        }
+    }
+}
+
+impl Runtime {
+    /// `device.power_cycle` as a fault: the same power cycle as `POST /power-cycle`, at once.
+    fn power_cycle_fault(&mut self, params: &[(String, String)], now: Instant) -> Reply {
+        use m2285_virtual::faults::{FaultKind, FaultSpec};
+        let spec = FaultSpec::parse(
+            "device.power_cycle",
+            params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        match spec {
+            Ok(FaultSpec {
+                kind: FaultKind::DevicePowerCycle { off },
+                start,
+                ..
+            }) if start.is_zero() => {
+                self.power_cycle(off, now);
+                let off_ms = u64::try_from(off.as_millis()).unwrap_or(u64::MAX);
+                Reply {
+                    status: 201,
+                    body: json!({ "added": { "name": "device.power_cycle", "state": "ended", "off_ms": off_ms } }),
+                }
+            }
+            Ok(_) => Reply::error(
+                400,
+                "device.power_cycle: `start` is virtual time only; in real time the power cycle happens at once",
+            ),
+            Err(errors) => {
+                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                Reply::error(400, format!("device.power_cycle: {}", list.join("; ")))
+            }
         }
     }
 }

@@ -13,6 +13,8 @@ mod fault_calls;
 pub mod faults;
 pub mod fleet;
 mod serial;
+mod store_calls;
+mod store_io;
 mod timer;
 pub mod trace;
 
@@ -69,10 +71,13 @@ pub struct Runtime {
     timer: timer::PreciseTimer,
     /// Whether the PTY is watched for "writable" (only while output waits).
     pty_writable: bool,
-    /// The device's state directory (non-configuration state files, e.g. the RTC offset).
-    state_dir: PathBuf,
     /// Events the device produced before the ready line, printed right after it.
     early_events: Vec<(serde_json::Value, Instant)>,
+    /// The device's flash: the state directory (saved configuration and the files the device
+    /// keeps, e.g. the RTC offset).
+    flash: store_io::FlashDir,
+    /// The run's seed (TLS randomness; each boot derives its own).
+    seed: u64,
 }
 
 impl Runtime {
@@ -158,8 +163,13 @@ impl Runtime {
             ip: args.ip,
             timer,
             pty_writable: false,
-            state_dir: state_dir.to_path_buf(),
             early_events: Vec::new(),
+            flash: store_io::FlashDir::new(
+                state_dir,
+                config.clone(),
+                args.config.is_some() || !args.sets.is_empty(),
+            ),
+            seed,
         };
         rt.ports.insert("control", control.port);
         rt.pump(rt.clock.now())?;
@@ -371,14 +381,24 @@ impl Runtime {
                 progressed = true;
                 match action {
                     Action::SerialTx(bytes) => self.serial.write(&mut self.device, &bytes, now),
-                    Action::Notify(event) => match serde_json::to_value(&event) {
-                        Ok(v) if !self.ready_announced => self.early_events.push((v, now)),
-                        Ok(v) => output::emit_event(v, now),
-                        Err(e) => tracing::warn!("cannot print event: {e}"),
-                    },
+                    Action::Notify(event) => {
+                        let reboot = matches!(
+                            event,
+                            m2285_core::io::DeviceEvent::Booted { boot, .. } if boot > 0
+                        );
+                        match serde_json::to_value(&event) {
+                            Ok(v) if !self.ready_announced => self.early_events.push((v, now)),
+                            Ok(v) => output::emit_event(v, now),
+                            Err(e) => tracing::warn!("cannot print event: {e}"),
+                        }
+                        if reboot {
+                            self.after_boot();
+                        }
+                    }
+                    Action::Flash(op) => self.flash_step(op, now),
                     Action::WriteState { file, bytes } => {
                         if let Err(e) = m2285_hostfs::write_atomic(
-                            &self.state_dir,
+                            &self.flash.dir,
                             file,
                             &bytes,
                             m2285_hostfs::SECRET_MODE,
@@ -513,19 +533,23 @@ fn platform(state_dir: &std::path::Path) -> m2285_core::admin::Platform {
     let unix_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    let rtc_offset_ms =
-        m2285_hostfs::read_private(&state_dir.join(m2285_core::admin::clock::RTC_FILE), 64)
-            .ok()
-            .flatten()
-            .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|t| t.trim().parse().ok())
-            .unwrap_or(0);
+    let rtc_offset_ms = rtc_offset(state_dir);
     let path = std::fs::canonicalize(state_dir).unwrap_or_else(|_| state_dir.to_path_buf());
     m2285_core::admin::Platform {
         unix_ms_at_power_on: unix_ms,
         rtc_offset_ms,
         hardware_id: m2285_core::admin::identity::hardware_id(path.as_os_str().as_encoded_bytes()),
     }
+}
+
+/// The RTC offset the state directory keeps (0 when there is none).
+pub(super) fn rtc_offset(state_dir: &std::path::Path) -> i64 {
+    m2285_hostfs::read_private(&state_dir.join(m2285_core::admin::clock::RTC_FILE), 64)
+        .ok()
+        .flatten()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// Loads the configuration the way the device does at boot: `--config`, else the one saved in

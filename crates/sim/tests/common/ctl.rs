@@ -33,6 +33,13 @@ impl Sim {
     /// Runs `m2285-sim ctl --addr ... --state-dir ... ARGS` (so `ctl` finds the token the way
     /// a user's does); returns the exit code, stdout parsed as JSON (or Null) and stderr.
     pub fn ctl(&self, args: &[&str]) -> (i32, Value, String) {
+        let (code, stdout, stderr) = self.ctl_raw(args);
+        let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+        (code, json, stderr)
+    }
+
+    /// Runs `m2285-sim ctl --addr ... ARGS`; returns the exit code, stdout and stderr as text.
+    pub fn ctl_raw(&self, args: &[&str]) -> (i32, String, String) {
         let out = Command::new(binary())
             .arg("ctl")
             .arg("--addr")
@@ -42,11 +49,9 @@ impl Sim {
             .args(args)
             .output()
             .expect("run m2285-sim ctl");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
         (
             out.status.code().unwrap_or(-1),
-            json,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     }

@@ -55,8 +55,8 @@ pub struct Launch {
     pub default_state_dir: bool,
     /// The process's descriptor limit (RLIMIT_NOFILE, soft and hard).
     pub max_files: Option<u64>,
-    /// This state directory (to restart a device with what it kept), kept when the `Sim` is
-    /// dropped.
+    /// This state directory (the device's flash and the files it keeps, e.g. the RTC offset),
+    /// which outlives the device: for tests of what a device keeps from one run to the next.
     pub state_dir: Option<PathBuf>,
 }
 
@@ -79,13 +79,12 @@ impl Sim {
         Sim::launch(args, Launch::default())
     }
 
-    /// Starts a device whose state directory is `state` (to restart a device with what it
-    /// kept).
-    pub fn start_with_state(state: &Path, args: &[&str]) -> Sim {
+    /// Starts a device whose state directory is `state` (kept after it ends).
+    pub fn start_at(state: &Path, args: &[&str]) -> Sim {
         Sim::launch(
             args,
             Launch {
-                state_dir: Some(state.to_path_buf()),
+                state_dir: Some(state.to_owned()),
                 ..Launch::default()
             },
         )

@@ -30,6 +30,12 @@ impl fmt::Display for Condition {
                 }
             }
             Condition::Stat { name, value } => write!(f, "counter {name} = {value}"),
+            Condition::Config { saved, values } => write!(
+                f,
+                "{} configuration with {}",
+                if *saved { "saved" } else { "running" },
+                pairs(values)
+            ),
         }
     }
 }
@@ -61,6 +67,8 @@ impl fmt::Display for StepKind {
             StepKind::Inject(spec) => write!(f, "inject {} (id {})", spec.name, spec.id),
             StepKind::Clear(id) => write!(f, "clear {id}"),
             StepKind::PowerCycle(off) => write!(f, "power_cycle off {}", format_duration(*off)),
+            StepKind::ConfigSet(values) => write!(f, "config_set {}", pairs(values)),
+            StepKind::Store(step) => write!(f, "{}", step_name(*step)),
             StepKind::Expect(e) => write!(
                 f,
                 "expect {}{} within {}",
@@ -72,5 +80,26 @@ impl fmt::Display for StepKind {
                 write!(f, "repeat {times} × {} steps", steps.len())
             }
         }
+    }
+}
+
+fn pairs(values: &[(String, String)]) -> String {
+    values
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn step_name(step: super::StoreStep) -> &'static str {
+    match step {
+        super::StoreStep::Apply => "apply",
+        super::StoreStep::Discard => "discard",
+        super::StoreStep::Save => "save",
+        super::StoreStep::Reboot => "reboot",
+        super::StoreStep::FactoryReset { keep_network: true } => "factory_reset keep_network",
+        super::StoreStep::FactoryReset {
+            keep_network: false,
+        } => "factory_reset all",
     }
 }

@@ -145,6 +145,10 @@ pub enum StepKind {
     Clear(String),
     /// The device is switched off for this long, then on again.
     PowerCycle(Duration),
+    /// Stage configuration edits (`KEY`, raw value), all or nothing.
+    ConfigSet(Vec<(String, String)>),
+    /// A store operation.
+    Store(StoreStep),
     /// Something must (or must not) happen within a deadline.
     Expect(Expect),
     /// The inner steps, this many times.
@@ -153,6 +157,24 @@ pub enum StepKind {
         times: u32,
         /// The steps.
         steps: Vec<Step>,
+    },
+}
+
+/// The store operations a scenario can ask for (docs/management.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreStep {
+    /// Apply the staged edits.
+    Apply,
+    /// Forget the staged edits.
+    Discard,
+    /// Save the running configuration to flash.
+    Save,
+    /// Reboot (after a save in progress).
+    Reboot,
+    /// Factory reset, saved, then a reboot.
+    FactoryReset {
+        /// Keep the network keys.
+        keep_network: bool,
     },
 }
 
@@ -199,6 +221,14 @@ pub enum Condition {
         peer: String,
         /// Text the reason must contain.
         reason: Option<String>,
+    },
+    /// The saved (flash) or running configuration has these values (raw, as `--set` takes
+    /// them).
+    Config {
+        /// The saved configuration (else the running one).
+        saved: bool,
+        /// (key, raw value) pairs.
+        values: Vec<(String, String)>,
     },
     /// A port-1 statistics counter has this value.
     Stat {

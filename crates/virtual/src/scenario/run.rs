@@ -2,10 +2,11 @@
 //! expectation that fails and say when, why and what happened just before.
 
 use super::describe::quote;
-use super::{Condition, Expect, Scenario, Step, StepKind};
+use super::{Condition, Expect, Scenario, Step, StepKind, StoreStep};
 use crate::sim::{SimConfig, SimError, Simulation};
 use crate::trace::{TraceEvent, TraceOptions, TraceOutput};
 use crate::units::format_duration;
+use m2285_core::store::StoreError;
 use m2285_time::Instant;
 use std::fmt;
 
@@ -189,6 +190,11 @@ impl Runner {
                 }
             }
             StepKind::PowerCycle(off) => sim.power_cycle(*off),
+            StepKind::ConfigSet(values) => {
+                let sets: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                sim.stage(&sets).map_err(|e| fail(store_error(&e)))?;
+            }
+            StepKind::Store(op) => store_step(sim, *op).map_err(|e| fail(store_error(&e)))?,
             StepKind::Expect(e) => expect(sim, e, step.line).map_err(fail)?,
             StepKind::Repeat { times, steps } => {
                 for _ in 0..*times {
@@ -213,7 +219,50 @@ fn holds(sim: &Simulation, c: &Condition) -> bool {
             .and_then(|s| s.closed.as_ref())
             .is_some_and(|(_, why)| reason.as_ref().is_none_or(|r| why.contains(r.as_str()))),
         Condition::Stat { name, value } => sim.stat(name) == Some(*value),
+        Condition::Config { saved, values } => config_mismatch(sim, *saved, values).is_none(),
     }
+}
+
+fn store_step(sim: &mut Simulation, op: StoreStep) -> Result<(), StoreError> {
+    match op {
+        StoreStep::Apply => sim.apply().map(|_| ()),
+        StoreStep::Discard => sim.discard().map(|_| ()),
+        StoreStep::Save => sim.save(),
+        StoreStep::Reboot => sim.reboot(),
+        StoreStep::FactoryReset { keep_network } => sim.factory_reset(keep_network),
+    }
+}
+
+fn store_error(e: &StoreError) -> String {
+    match e {
+        StoreError::Down => "the device is off or booting".to_owned(),
+        StoreError::Invalid(errors) => errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
+/// The first key whose value differs, with what is there instead; `None` when all match.
+fn config_mismatch(sim: &Simulation, saved: bool, values: &[(String, String)]) -> Option<String> {
+    let config = if saved {
+        match sim.saved_in_flash() {
+            Some(c) => c,
+            None => return Some("flash holds no saved configuration".to_owned()),
+        }
+    } else {
+        sim.config().clone()
+    };
+    for (key, raw) in values {
+        let want = config.with_set(key, raw).ok()?.get(key);
+        let have = config.get(key);
+        if want != have {
+            let shown = have.map_or_else(|| "nothing".to_owned(), |v| v.to_string());
+            return Some(format!("{key} is {shown}"));
+        }
+    }
+    None
 }
 
 fn expect(sim: &mut Simulation, e: &Expect, line: usize) -> Result<(), String> {
@@ -291,6 +340,9 @@ fn observed(sim: &Simulation, c: &Condition) -> String {
                     Some((t, why)) => format!("its last session closed at {t} ({why})"),
                 },
             }
+        }
+        Condition::Config { saved, values } => {
+            config_mismatch(sim, *saved, values).unwrap_or_else(|| "it matches now".to_owned())
         }
         Condition::Stat { name, .. } => match sim.stat(name) {
             Some(v) => format!("{name} is {v}"),

@@ -2,7 +2,7 @@
 //! and the check that every peer a step names exists.
 
 use super::toml_read::{self as tr, Doc, Fields};
-use super::{Condition, Expect, Scenario, Step, StepKind};
+use super::{Condition, Expect, Scenario, Step, StepKind, StoreStep};
 use crate::network::PeerState;
 use crate::units;
 use m2285_core::lines::InputLine;
@@ -25,6 +25,14 @@ const VERBS: &[(&str, &[&str])] = &[
     ("inject", &["<the fault's parameters>"]),
     ("clear", &[]),
     ("power_cycle", &[]),
+    ("config_set", &[]),
+    ("apply", &[]),
+    ("discard", &[]),
+    ("save", &[]),
+    ("reboot", &[]),
+    ("factory_reset", &[]),
+    ("expect_saved", &["within", "not"]),
+    ("expect_running", &["within", "not"]),
     ("expect_serial", &["within", "not"]),
     ("expect_peer", &["text", "hex", "within", "not"]),
     ("expect_peer_state", &["state", "within", "not"]),
@@ -195,6 +203,39 @@ fn step(doc: &mut Doc, t: &DeTable<'_>, at: usize, refs: &mut PeerRefs) -> Optio
         "power_cycle" => {
             duration(doc, v, "the time the device stays off").map(StepKind::PowerCycle)
         }
+        "config_set" => key_values(doc, v).map(StepKind::ConfigSet),
+        "apply" | "discard" | "save" | "reboot" => {
+            let what = match verb {
+                "apply" => StoreStep::Apply,
+                "discard" => StoreStep::Discard,
+                "save" => StoreStep::Save,
+                _ => StoreStep::Reboot,
+            };
+            match tr::boolean(doc, v, &format!("`{verb} = true`")) {
+                Some(true) => Some(StepKind::Store(what)),
+                Some(false) => {
+                    doc.error(vat, format!("`{verb}` takes only true"));
+                    None
+                }
+                None => None,
+            }
+        }
+        "factory_reset" => match tr::string(doc, v, "all or keep_network") {
+            Some("all") => Some(StepKind::Store(StoreStep::FactoryReset {
+                keep_network: false,
+            })),
+            Some("keep_network") => Some(StepKind::Store(StoreStep::FactoryReset {
+                keep_network: true,
+            })),
+            Some(other) => {
+                doc.error(
+                    vat,
+                    format!("`factory_reset`: expected \"all\" or \"keep_network\", not {other:?}"),
+                );
+                None
+            }
+            None => None,
+        },
         "repeat" => {
             let times = tr::integer(doc, v, "how many times", 1, MAX_REPEAT);
             let inner = match f.take("do") {
@@ -286,6 +327,14 @@ fn expectation(
                 reason: reason.flatten(),
             })
         }
+        "expect_saved" => key_values(doc, v).map(|values| Condition::Config {
+            saved: true,
+            values,
+        }),
+        "expect_running" => key_values(doc, v).map(|values| Condition::Config {
+            saved: false,
+            values,
+        }),
         "expect_stat" => {
             let name = tr::string(doc, v, "a counter name").and_then(|n| {
                 let known = counter_names();
@@ -394,4 +443,38 @@ fn hex(doc: &mut Doc, v: &tr::Val<'_>) -> Option<Vec<u8>> {
     units::parse_hex(text)
         .map_err(|e| doc.error(v.span().start, format!("`hex`: expected {e}")))
         .ok()
+}
+
+/// A list of `"KEY=VALUE"` strings, each checked against the schema (a value as `--set` takes
+/// it); returned as (key, value) pairs.
+fn key_values(doc: &mut Doc, v: &tr::Val<'_>) -> Option<Vec<(String, String)>> {
+    let DeValue::Array(items) = v.get_ref() else {
+        doc.error(
+            v.span().start,
+            "expected a list like [\"port1.serial.baud=19200\"]",
+        );
+        return None;
+    };
+    let mut out = Vec::new();
+    let mut ok = true;
+    for item in items {
+        let Some(text) = tr::string(doc, item, "\"KEY=VALUE\"") else {
+            ok = false;
+            continue;
+        };
+        let Some((key, value)) = text.split_once('=') else {
+            doc.error(item.span().start, format!("{text:?}: expected KEY=VALUE"));
+            ok = false;
+            continue;
+        };
+        if let Err(errors) = m2285_core::Config::factory().with_set(key.trim(), value.trim()) {
+            for e in errors {
+                doc.error(item.span().start, format!("{e}"));
+            }
+            ok = false;
+            continue;
+        }
+        out.push((key.trim().to_owned(), value.trim().to_owned()));
+    }
+    (ok && !out.is_empty()).then_some(out)
 }

@@ -84,9 +84,12 @@ impl Simulation {
     }
 
     pub(super) fn power_off(&mut self) {
-        if self.device.take().is_none() {
+        let Some(device) = self.device.take() else {
             return;
-        }
+        };
+        self.device_boots = device.boots();
+        self.flash.power_cut(&mut self.power_rng);
+        self.flash_generation += 1;
         self.net.power_off();
         for s in &mut self.sessions {
             if s.closed.is_none() {
@@ -103,7 +106,13 @@ impl Simulation {
         if self.device.is_some() {
             return;
         }
-        let mut device = Device::new(self.config.clone(), self.now);
+        let mut device = if self.boots == 0 {
+            // The simulation starts with the device booted.
+            Device::new(self.config.clone(), self.now)
+        } else {
+            let (config, _) = self.flash.boot_config();
+            Device::power_on(config, self.device_boots, self.now)
+        };
         // The device's own randomness (TLS) from the one seed, different at every boot, and a
         // fixed calendar: nothing here may read the host's clock.
         self.boots += 1;

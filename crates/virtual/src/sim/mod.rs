@@ -12,6 +12,7 @@
 
 mod control;
 mod pump;
+mod store;
 
 pub use control::SIM_EPOCH_UNIX;
 
@@ -33,7 +34,8 @@ use std::time::Duration;
 pub struct SimConfig {
     /// The one seed.
     pub seed: u64,
-    /// The device's configuration (kept across power cycles).
+    /// The configuration the device starts with; a power cycle boots it again until a save
+    /// writes the simulated flash (docs/management.md).
     pub device: Config,
     /// The serial-side program's baud rate; `None` = the device's.
     pub serial_baud: Option<u32>,
@@ -70,6 +72,8 @@ pub(crate) enum SimEvent {
     FaultOff(usize),
     /// The device is switched on again.
     PowerOn,
+    /// The flash step started in generation `n` (power-on period) completes.
+    FlashDone(u64),
 }
 
 /// A session as the device reported it.
@@ -126,6 +130,14 @@ pub struct Simulation {
     /// State files the device kept (`Action::WriteState`): its non-volatile memory besides the
     /// configuration, kept across power cycles like the real-time runtime's state directory.
     state_files: std::collections::BTreeMap<&'static str, Vec<u8>>,
+    /// The device's flash (saved configuration).
+    flash: crate::flash::Flash,
+    /// Power-on periods so far; a flash step's completion counts only in its own.
+    flash_generation: u64,
+    /// Decides which not-yet-durable renames survive a power cut.
+    power_rng: crate::rng::SimRng,
+    /// Boots the device counted before its last power-off.
+    device_boots: u64,
 }
 
 impl Simulation {
@@ -142,13 +154,17 @@ impl Simulation {
             sessions: Vec::new(),
             device: None,
             sched: Scheduler::new(),
-            config: cfg.device,
             steps_at_now: 0,
             steps: 0,
             boots: 0,
             lines_seen: None,
             tls: None,
             state_files: std::collections::BTreeMap::new(),
+            flash: crate::flash::Flash::new(cfg.device.clone(), true),
+            flash_generation: 0,
+            power_rng: crate::rng::SimRng::new(cfg.seed, "flash.power_cut"),
+            device_boots: 0,
+            config: cfg.device,
         };
         sim.power_on();
         sim
@@ -169,9 +185,9 @@ impl Simulation {
         self.device.as_ref()
     }
 
-    /// The device's configuration.
+    /// The device's running configuration (while it is off: the one it started the run with).
     pub fn config(&self) -> &Config {
-        &self.config
+        self.device.as_ref().map_or(&self.config, Device::config)
     }
 
     /// A statistics counter of port 1 by its name (`sessions_closed`, `serial_rx_bytes`, ...);
@@ -215,7 +231,7 @@ impl Simulation {
     pub fn data_port(&self) -> u16 {
         self.net
             .listening_port(ListenerId::Data)
-            .unwrap_or(self.config.port1.host.listen_port)
+            .unwrap_or(self.config().port1.host.listen_port)
     }
 
     /// Peer `name` connects to the device's data port.
@@ -455,6 +471,7 @@ impl Simulation {
                 SimEvent::FaultOn(i) => self.fault_on(i),
                 SimEvent::FaultOff(i) => self.fault_off(i),
                 SimEvent::PowerOn => self.power_on(),
+                SimEvent::FlashDone(generation) => self.flash_done(generation),
             }
         } else if let Some(device) = &mut self.device {
             device.handle_timeout(t);

@@ -60,7 +60,7 @@ impl Simulation {
 
     fn line_setup(&self) -> LineSetup {
         LineSetup {
-            device: self.config.port1.serial.params(),
+            device: self.config().port1.serial.params(),
             program_baud: self.serial.baud,
         }
     }
@@ -118,6 +118,7 @@ impl Simulation {
             Action::WriteState { file, bytes } => {
                 self.state_files.insert(file, bytes);
             }
+            Action::Flash(op) => self.flash_start(op),
             other => {
                 self.trace.record(self.now, records::action(&other));
                 let mut ctx = Ctx {

@@ -527,6 +527,12 @@ impl FaultyNet {
         self.inner.close_all(registry);
         self.tracks.clear();
     }
+
+    /// Resets every connection and drops every listener at once (a power cut).
+    pub fn abort_all(&mut self, registry: &Registry) {
+        self.inner.abort_all(registry);
+        self.tracks.clear();
+    }
 }
 
 impl Deref for FaultyNet {
