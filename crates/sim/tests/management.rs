@@ -124,10 +124,11 @@ fn the_ip_filter_accepts_one_address_and_rejects_or_drops_another() {
         .is_some_and(|p| p.starts_with("127.0.0.3:")));
 
     // Drop: no answer and no data; what the peer sends never reaches the serial port.
-    sim.ctl_ok(&["filter", "clear"]);
+    sim.ctl_ok(&["filter", "clear", "--apply"]);
     let rules = sim.ctl_ok(&[
         "filter",
         "add",
+        "--apply",
         "address=127.0.0.3",
         "service=port1",
         "rule=drop",
@@ -154,12 +155,14 @@ fn the_ip_filter_accepts_one_address_and_rejects_or_drops_another() {
     sim.ctl_ok(&[
         "config",
         "set",
+        "--apply",
         "port1.host.mode=udp",
         "port1.host.accept_unlisted=true",
     ]);
     sim.ctl_ok(&[
         "filter",
         "add",
+        "--apply",
         "address=127.0.0.3",
         "service=port1_udp",
         "rule=drop",
@@ -231,7 +234,7 @@ fn accounts_are_managed_with_ctl_and_used_by_the_port_login() {
     assert_eq!(names, vec![("admin", "admin"), ("root", "root")]);
     let (code, added, err) = ctl_with_stdin(
         &sim,
-        &["users", "add", "op", "--role", "user"],
+        &["users", "add", "--apply", "op", "--role", "user"],
         "Op-pass-1\n",
     );
     assert_eq!(code, 0, "{err}");
@@ -239,7 +242,11 @@ fn accounts_are_managed_with_ctl_and_used_by_the_port_login() {
         added["users"][2],
         serde_json::json!({"name": "op", "role": "user", "password_set": true})
     );
-    let (code, _, err) = ctl_with_stdin(&sim, &["users", "add", "bad", "--role", "wizard"], "x\n");
+    let (code, _, err) = ctl_with_stdin(
+        &sim,
+        &["users", "add", "--apply", "bad", "--role", "wizard"],
+        "x\n",
+    );
     assert_eq!(code, 1);
     assert!(err.contains("system.users[3].role"), "{err}");
 
@@ -251,10 +258,27 @@ fn accounts_are_managed_with_ctl_and_used_by_the_port_login() {
         "login: password: \r\nlogin ok\r\n"
     );
     drop(net);
-    let (code, _, err) = ctl_with_stdin(&sim, &["users", "passwd", "op"], "Op-pass-2\n");
+    let (code, _, err) = ctl_with_stdin(&sim, &["users", "passwd", "--apply", "op"], "Op-pass-2\n");
     assert_eq!(code, 0, "{err}");
-    sim.ctl_ok(&["users", "del", "root"]);
-    let (code, _, err) = sim.ctl(&["users", "del", "admin"]);
+    // Account changes stage like `config set`: without --apply the running accounts stay.
+    let staged = sim.ctl_ok(&["users", "del", "root"]);
+    assert!(
+        staged["users"]
+            .as_array()
+            .is_some_and(|u| u.iter().any(|u| u["name"] == "root")),
+        "{staged}"
+    );
+    assert_ne!(staged["staged"], serde_json::json!([]), "{staged}");
+    let applied = sim.ctl_ok(&["apply"]);
+    assert_ne!(applied["applied"], serde_json::json!([]), "{applied}");
+    let users = sim.ctl_ok(&["users"]);
+    assert!(
+        !users["users"]
+            .as_array()
+            .is_some_and(|u| u.iter().any(|u| u["name"] == "root")),
+        "{users}"
+    );
+    let (code, _, err) = sim.ctl(&["users", "del", "--apply", "admin"]);
     assert_eq!(code, 1, "the last managing account stays");
     assert!(err.contains("last account"), "{err}");
 
@@ -367,7 +391,7 @@ fn no_password_or_hash_appears_in_any_output() {
     };
     let mut seen = String::new();
     seen += &sim_ctl(
-        &["users", "add", "ctl", "--role", "admin"],
+        &["users", "add", "--apply", "ctl", "--role", "admin"],
         "Tr0ub4dor-ctl\n",
     );
     seen += &sim_ctl(&["config", "set", "system.users[0].password=letmein"], "");

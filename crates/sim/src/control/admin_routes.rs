@@ -16,15 +16,25 @@ pub fn route(method: &str, path: &str, query: &str, body: &[u8]) -> Option<Resul
         ("GET", "/users") => Ok(AdminCall::Users),
         ("POST" | "PUT", "/users") => json_body(body).and_then(|b| user_set(&b)),
         ("DELETE", p) if p.starts_with("/users/") => {
-            Ok(AdminCall::UserDelete(p["/users/".len()..].to_owned()))
+            apply_query(query).map(|apply| AdminCall::UserDelete {
+                name: p["/users/".len()..].to_owned(),
+                apply,
+            })
         }
         ("GET", "/filter") => Ok(AdminCall::Filter),
         ("POST", "/filter") => json_body(body).and_then(|b| filter_add(&b)),
-        ("DELETE", "/filter") => Ok(AdminCall::FilterDelete(None)),
+        ("DELETE", "/filter") => {
+            apply_query(query).map(|apply| AdminCall::FilterDelete { index: None, apply })
+        }
         ("DELETE", p) if p.starts_with("/filter/") => p["/filter/".len()..]
             .parse()
-            .map(|i| AdminCall::FilterDelete(Some(i)))
-            .map_err(|_| Reply::error(404, format!("{p}: give a rule's index, e.g. /filter/0"))),
+            .map_err(|_| Reply::error(404, format!("{p}: give a rule's index, e.g. /filter/0")))
+            .and_then(|i| {
+                apply_query(query).map(|apply| AdminCall::FilterDelete {
+                    index: Some(i),
+                    apply,
+                })
+            }),
         ("GET", "/clock") => Ok(AdminCall::Clock),
         ("POST" | "PUT", "/clock") => json_body(body).and_then(|b| clock_set(&b)),
         _ => return None,
@@ -52,6 +62,36 @@ fn log_after(query: &str) -> Result<u64, Reply> {
     Ok(after)
 }
 
+/// `?apply=true` on a DELETE: apply the staged configuration at once as well.
+fn apply_query(query: &str) -> Result<bool, Reply> {
+    let mut apply = false;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=').unwrap_or((pair, "true")) {
+            ("apply", "true" | "1") => apply = true,
+            ("apply", "false" | "0") => apply = false,
+            _ => {
+                return Err(Reply::error(
+                    400,
+                    format!("unknown parameter '{pair}'; allowed: apply=true"),
+                ))
+            }
+        }
+    }
+    Ok(apply)
+}
+
+/// The optional `"apply": true` of a body.
+fn apply_field(body: &Value) -> Result<bool, Reply> {
+    match body.get("apply") {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(Reply::error(
+            400,
+            format!("apply = {other}: give true or false"),
+        )),
+    }
+}
+
 fn text_field(body: &Value, name: &str) -> Result<Option<String>, Reply> {
     match body.get(name) {
         None | Some(Value::Null) => Ok(None),
@@ -69,11 +109,11 @@ fn user_set(body: &Value) -> Result<AdminCall, Reply> {
     };
     if let Some(other) = map
         .keys()
-        .find(|k| !["name", "role", "password"].contains(&k.as_str()))
+        .find(|k| !["name", "role", "password", "apply"].contains(&k.as_str()))
     {
         return Err(Reply::error(
             400,
-            format!("unknown field '{other}'; allowed: name, role, password"),
+            format!("unknown field '{other}'; allowed: name, role, password, apply"),
         ));
     }
     let name = text_field(body, "name")?
@@ -86,6 +126,7 @@ fn user_set(body: &Value) -> Result<AdminCall, Reply> {
         name,
         role: text_field(body, "role")?,
         password,
+        apply: apply_field(body)?,
     })
 }
 
@@ -103,6 +144,7 @@ fn filter_add(body: &Value) -> Result<AdminCall, Reply> {
     for (k, v) in map {
         match k.as_str() {
             "address" | "mask" | "service" | "rule" => fields.push((k.clone(), raw(v)?)),
+            "apply" => {}
             "at" => {
                 at = Some(
                     v.as_u64()
@@ -113,12 +155,18 @@ fn filter_add(body: &Value) -> Result<AdminCall, Reply> {
             other => {
                 return Err(Reply::error(
                     400,
-                    format!("unknown field '{other}'; allowed: address, mask, service, rule, at"),
+                    format!(
+                        "unknown field '{other}'; allowed: address, mask, service, rule, at, apply"
+                    ),
                 ))
             }
         }
     }
-    Ok(AdminCall::FilterAdd { fields, at })
+    Ok(AdminCall::FilterAdd {
+        fields,
+        at,
+        apply: apply_field(body)?,
+    })
 }
 
 /// `{"unix_ms": N}`.

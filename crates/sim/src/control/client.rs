@@ -168,16 +168,25 @@ pub enum UsersOp {
         /// admin, root or user.
         #[arg(long, default_value = "user")]
         role: String,
+        /// Apply the staged configuration at once as well (like `config set --apply`).
+        #[arg(long)]
+        apply: bool,
     },
     /// Change an account's password (the first line of stdin).
     Passwd {
         /// User name.
         name: String,
+        /// Apply the staged configuration at once as well (like `config set --apply`).
+        #[arg(long)]
+        apply: bool,
     },
     /// Delete an account.
     Del {
         /// User name.
         name: String,
+        /// Apply the staged configuration at once as well (like `config set --apply`).
+        #[arg(long)]
+        apply: bool,
     },
 }
 
@@ -191,14 +200,24 @@ pub enum FilterOp {
         /// KEY=VALUE fields.
         #[arg(required = true, value_name = "KEY=VALUE")]
         fields: Vec<String>,
+        /// Apply the staged configuration at once as well (like `config set --apply`).
+        #[arg(long)]
+        apply: bool,
     },
     /// Delete rule N (as `ctl filter` numbers them, from 0).
     Del {
         /// The rule's index.
         index: usize,
+        /// Apply the staged configuration at once as well (like `config set --apply`).
+        #[arg(long)]
+        apply: bool,
     },
     /// Delete every rule (accept everything).
-    Clear,
+    Clear {
+        /// Apply the staged configuration at once as well (like `config set --apply`).
+        #[arg(long)]
+        apply: bool,
+    },
 }
 
 /// `ctl config` operations.
@@ -321,18 +340,25 @@ pub fn run(args: CtlArgs) -> ExitCode {
         CtlCommand::Users { op } => users(&call, &base, op.unwrap_or(UsersOp::List)),
         CtlCommand::Filter { op } => match op.unwrap_or(FilterOp::List) {
             FilterOp::List => call("GET", &format!("{base}/filter"), None),
-            FilterOp::Add { fields } => match pairs(&fields) {
+            FilterOp::Add { fields, apply } => match pairs(&fields) {
                 Ok(mut map) => {
                     if let Some(at) = map.remove("at") {
                         let n = at.as_str().and_then(|a| a.parse::<u64>().ok());
                         map.insert("at".into(), n.map_or(at, Value::from));
                     }
+                    map.insert("apply".into(), Value::Bool(apply));
                     call("POST", &format!("{base}/filter"), Some(Value::Object(map)))
                 }
                 Err(e) => Err(Failure::Usage(e)),
             },
-            FilterOp::Del { index } => call("DELETE", &format!("{base}/filter/{index}"), None),
-            FilterOp::Clear => call("DELETE", &format!("{base}/filter"), None),
+            FilterOp::Del { index, apply } => call(
+                "DELETE",
+                &format!("{base}/filter/{index}?apply={apply}"),
+                None,
+            ),
+            FilterOp::Clear { apply } => {
+                call("DELETE", &format!("{base}/filter?apply={apply}"), None)
+            }
         },
         CtlCommand::Log { clear: true, .. } => call("DELETE", &format!("{base}/log"), None),
         CtlCommand::Log { follow, .. } => log(&call, &base, follow),
@@ -492,23 +518,27 @@ fn users(call: &Caller<'_>, base: &str, op: UsersOp) -> Result<Value, Failure> {
     };
     match op {
         UsersOp::List => call("GET", &format!("{base}/users"), None),
-        UsersOp::Add { name, role } => {
+        UsersOp::Add { name, role, apply } => {
             let password = read_password()?;
             call(
                 "POST",
                 &format!("{base}/users"),
-                Some(json!({ "name": name, "role": role, "password": password })),
+                Some(json!({ "name": name, "role": role, "password": password, "apply": apply })),
             )
         }
-        UsersOp::Passwd { name } => {
+        UsersOp::Passwd { name, apply } => {
             let password = read_password()?;
             call(
                 "POST",
                 &format!("{base}/users"),
-                Some(json!({ "name": name, "password": password })),
+                Some(json!({ "name": name, "password": password, "apply": apply })),
             )
         }
-        UsersOp::Del { name } => call("DELETE", &format!("{base}/users/{name}"), None),
+        UsersOp::Del { name, apply } => call(
+            "DELETE",
+            &format!("{base}/users/{name}?apply={apply}"),
+            None,
+        ),
     }
 }
 

@@ -98,9 +98,16 @@ pub enum AdminCall {
         role: Option<String>,
         /// New password, already hashed on the management thread (or empty = cannot log in).
         password: Option<String>,
+        /// Apply the staged configuration at once as well (like `config set --apply`).
+        apply: bool,
     },
     /// Delete an account.
-    UserDelete(String),
+    UserDelete {
+        /// User name.
+        name: String,
+        /// Apply the staged configuration at once as well.
+        apply: bool,
+    },
     /// The filter rules and counters.
     Filter,
     /// Insert a rule (at the end, or before index `at`).
@@ -109,9 +116,16 @@ pub enum AdminCall {
         fields: Vec<(String, String)>,
         /// Position; None = append.
         at: Option<usize>,
+        /// Apply the staged configuration at once as well.
+        apply: bool,
     },
     /// Delete the rule at this index, or every rule.
-    FilterDelete(Option<usize>),
+    FilterDelete {
+        /// The rule's index; None = every rule.
+        index: Option<usize>,
+        /// Apply the staged configuration at once as well.
+        apply: bool,
+    },
     /// Date, time, uptime, SNTP state.
     Clock,
     /// Set the date and time (Unix milliseconds).

@@ -1,8 +1,8 @@
 //! The loop's side of the management calls: logs, accounts, IP filter, clock. Account and filter
-//! changes are configuration changes: they are checked by the schema and applied like
-//! `ctl config set`.
+//! changes are configuration changes: they are checked by the schema and staged like
+//! `ctl config set` (applied at once only when the call asks, like `config set --apply`).
 
-use super::control_calls::config_refused;
+use super::control_calls::{config_refused, store_error};
 use super::Runtime;
 use crate::control::{AdminCall, Reply};
 use m2285_core::config::{FilterRule, User};
@@ -31,8 +31,9 @@ impl Runtime {
                 name,
                 role,
                 password,
+                apply,
             } => {
-                let mut c = self.device.config().clone();
+                let mut c = self.device.staged_config().clone();
                 match c.system.users.iter_mut().find(|u| u.name == name) {
                     Some(u) => {
                         if let Some(role) = role {
@@ -48,10 +49,10 @@ impl Runtime {
                         password: password.unwrap_or_default(),
                     }),
                 }
-                self.apply_admin_change(c, "system.users", now, Self::users_json)
+                self.stage_admin_change(c, apply, now, Self::users_json)
             }
-            AdminCall::UserDelete(name) => {
-                let mut c = self.device.config().clone();
+            AdminCall::UserDelete { name, apply } => {
+                let mut c = self.device.staged_config().clone();
                 let before = c.system.users.len();
                 c.system.users.retain(|u| u.name != name);
                 if c.system.users.len() == before {
@@ -68,11 +69,11 @@ impl Runtime {
                         format!("'{name}' is the last account that can manage the device; add another admin first"),
                     );
                 }
-                self.apply_admin_change(c, "system.users", now, Self::users_json)
+                self.stage_admin_change(c, apply, now, Self::users_json)
             }
             AdminCall::Filter => Reply::ok(self.filter_json()),
-            AdminCall::FilterAdd { fields, at } => {
-                let mut c = self.device.config().clone();
+            AdminCall::FilterAdd { fields, at, apply } => {
+                let mut c = self.device.staged_config().clone();
                 let rules = &mut c.system.filter.rules;
                 let at = at.unwrap_or(rules.len()).min(rules.len());
                 rules.insert(
@@ -89,14 +90,12 @@ impl Runtime {
                     .map(|(k, v)| format!("system.filter.rules[{at}].{k}={v}"))
                     .collect();
                 match c.with_sets(sets.iter().map(String::as_str)) {
-                    Ok(c) => {
-                        self.apply_admin_change(c, "system.filter.rules", now, Self::filter_json)
-                    }
+                    Ok(c) => self.stage_admin_change(c, apply, now, Self::filter_json),
                     Err(errors) => config_refused(&errors),
                 }
             }
-            AdminCall::FilterDelete(index) => {
-                let mut c = self.device.config().clone();
+            AdminCall::FilterDelete { index, apply } => {
+                let mut c = self.device.staged_config().clone();
                 match index {
                     None => c.system.filter.rules.clear(),
                     Some(i) if i < c.system.filter.rules.len() => {
@@ -104,7 +103,7 @@ impl Runtime {
                     }
                     Some(i) => return Reply::error(404, format!("no filter rule {i}")),
                 }
-                self.apply_admin_change(c, "system.filter.rules", now, Self::filter_json)
+                self.stage_admin_change(c, apply, now, Self::filter_json)
             }
             AdminCall::Clock => Reply::ok(self.clock_json(now)),
             AdminCall::ClockSet(unix_ms) => {
@@ -114,22 +113,35 @@ impl Runtime {
         }
     }
 
-    /// Checks `config` again and applies it, answering with `show`.
-    fn apply_admin_change(
+    /// Checks `config` (the staged configuration with one account or filter change) again and
+    /// stages it, applying it as well when `apply`; answers with `show` (the running state)
+    /// and what was staged or applied, like `config set`.
+    fn stage_admin_change(
         &mut self,
         config: Config,
-        key: &str,
+        apply: bool,
         now: Instant,
         show: fn(&Self) -> Value,
     ) -> Reply {
-        match config.revalidated() {
-            Ok(config) => {
-                self.device.apply_config(config, now);
-                crate::output::emit_event(json!({"event": "config_applied", "keys": [key]}), now);
-                Reply::ok(show(self))
+        let config = match config.revalidated() {
+            Ok(config) => config,
+            Err(errors) => return config_refused(&errors),
+        };
+        self.device.stage_config(config);
+        let mut applied = None;
+        if apply {
+            match self.device.apply(now) {
+                Ok(report) => applied = Some(report),
+                Err(e) => return store_error(&e),
             }
-            Err(errors) => config_refused(&errors),
         }
+        let mut body = show(self);
+        body["staged"] = json!(self.device.store_status().staged);
+        if let Some(report) = applied {
+            body["applied"] = json!(report.applied);
+            body["pending_reboot"] = json!(report.pending_reboot);
+        }
+        Reply::ok(body)
     }
 
     fn users_json(&self) -> Value {
@@ -202,7 +214,8 @@ impl Runtime {
         })
     }
 
-    /// Name, model, firmware, serial number, MAC, uptime, date and time.
+    /// Name, model, firmware, serial number, MAC, uptime, date and time; up or booting, and the
+    /// boots so far (the store's view of the power state).
     pub(super) fn device_json(&self, now: Instant) -> Value {
         let id = &self.device.admin().identity;
         let clock = self.clock_json(now);
@@ -214,6 +227,8 @@ impl Runtime {
             "mac": id.mac,
             "uptime_ms": clock["uptime_ms"],
             "time": clock["time"],
+            "state": if self.device.is_down() { "booting" } else { "up" },
+            "boots": self.device.boots(),
         })
     }
 }

@@ -136,7 +136,6 @@ impl Runtime {
             "sessions": sessions,
             "udp_unlisted": h.udp_unlisted,
             "counters": counters,
-            "device": { "state": if self.device.is_down() { "booting" } else { "up" }, "boots": self.device.boots() },
             "store": self.device.store_status(),
         })
     }

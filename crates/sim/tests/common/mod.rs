@@ -186,22 +186,7 @@ impl Sim {
 
     /// Waits for an event whose `event` field is `name` (earlier events are kept in `seen`).
     pub fn wait_event(&mut self, name: &str, timeout: Duration) -> Value {
-        if let Some(v) = self.seen.iter().find(|v| v["event"] == name) {
-            return v.clone();
-        }
-        let end = Instant::now() + timeout;
-        loop {
-            let left = end.saturating_duration_since(Instant::now());
-            match self.events.recv_timeout(left) {
-                Ok(v) => {
-                    self.seen.push(v.clone());
-                    if v["event"] == name {
-                        return v;
-                    }
-                }
-                Err(_) => panic!("no '{name}' event within {timeout:?}; saw {:?}", self.seen),
-            }
-        }
+        self.wait_for(name, |_| true, timeout)
     }
 
     /// Opens the serial port like a program would: raw mode at `baud`.
