@@ -46,6 +46,10 @@ pub struct Device {
     serial_backlog: VecDeque<u8>,
     /// Flow-control and signal-rule state (device/line_rules.rs).
     line_state: line_rules::LineState,
+    /// Accounts, filter, logs, clock, identity (device/admin_hooks.rs).
+    admin: crate::admin::Admin,
+    /// When this boot began (the uptime counts from it).
+    booted_at: Instant,
     /// Saved, running (that is `config`) and staged configuration (device/manage.rs).
     store: crate::store::Store,
     /// Up, or down and booting (device/power.rs).
@@ -58,6 +62,7 @@ pub struct Device {
     event_watch: port_events::EventWatch,
 }
 
+mod admin_hooks;
 mod line_rules;
 mod manage;
 mod port_events;
@@ -73,8 +78,11 @@ impl Device {
     }
 
     /// [`Device::new`] with the TLS material already in place (a reboot keeps it), so the
-    /// first stack configuration sees it.
-    fn build(config: Config, now: Instant, tls: Option<TlsMaterial>) -> Self {
+    /// first stack configuration sees it. Plaintext secrets in `config` are hashed first, so
+    /// neither the running nor the saved layer ever holds one.
+    fn build(mut config: Config, now: Instant, tls: Option<TlsMaterial>) -> Self {
+        let mut admin = crate::admin::Admin::new(now);
+        admin.seal(&mut config);
         let port_cfg = config.port1.clone();
         let serial = SerialHw::new(
             port_cfg.serial.params(),
@@ -104,7 +112,14 @@ impl Device {
             serial_backlog: VecDeque::new(),
             line_state: line_rules::LineState::default(),
             event_watch: port_events::EventWatch::default(),
+            admin,
+            booted_at: now,
         };
+        let booted = device.admin.booted(&device.config, device.boots);
+        device.actions.push_front(Action::Notify(booted));
+        device
+            .admin
+            .configure(None, &device.config, now, &mut device.actions);
         device
             .port
             .set_minute(line_rules::minute(&device.config), now);
@@ -117,6 +132,7 @@ impl Device {
     /// the same session transcripts.
     pub fn set_seed(&mut self, seed: u64) {
         self.seed = seed;
+        self.admin.set_seed(seed);
         self.rebuild_stack_config();
     }
 
@@ -220,6 +236,7 @@ impl Device {
                         .system
                         .users
                         .iter()
+                        .filter(|u| crate::admin::accounts::is_password_hash(&u.password))
                         .map(|u| (u.name.clone(), u.password.clone()))
                         .collect(),
                 }),
@@ -263,6 +280,7 @@ impl Device {
         mask_to_data_bits(&mut self.scratch, self.serial.rx.params());
         if !self.scratch.is_empty() {
             let mut bytes = std::mem::take(&mut self.scratch);
+            self.port_log(crate::admin::portlog::Direction::FromSerial, &bytes, now);
             self.receive_filter(&mut bytes);
             self.port_events(&bytes, now);
             self.port.serial_received(&bytes, now, &mut self.actions);
@@ -283,11 +301,16 @@ impl Device {
             self.serial_backlog.drain(..taken);
         }
         if sent > 0 {
+            let tx = std::mem::take(&mut self.scratch);
+            self.port_log(crate::admin::portlog::Direction::ToSerial, &tx, now);
+            self.scratch = tx;
             self.port.serial_transmitted(sent, now);
             self.actions
                 .push_back(Action::SerialTx(std::mem::take(&mut self.scratch)));
         }
         self.port.handle_timeout(now, &mut self.actions);
+        self.admin
+            .handle_timeout(&self.config, now, &mut self.actions);
         self.line_rules(now);
         self.port_output(now);
     }
@@ -320,12 +343,18 @@ impl Device {
         if let power::Power::Booting { until } = self.power {
             return Some(until);
         }
-        m2285_time::earliest(self.serial.next_deadline(), self.port.next_deadline())
+        let model = m2285_time::earliest(self.serial.next_deadline(), self.port.next_deadline());
+        m2285_time::earliest(model, self.admin.next_deadline())
     }
 
-    /// The next instruction for the runtime.
+    /// The next instruction for the runtime. Every event passes the system log on its way out,
+    /// so the log holds exactly the events the runtime is told.
     pub fn poll_action(&mut self) -> Option<Action> {
-        self.actions.pop_front()
+        let action = self.actions.pop_front()?;
+        if let Action::Notify(event) = &action {
+            self.admin_observe(event);
+        }
+        Some(action)
     }
 
     /// How many bytes the runtime may pass in the next [`LineEvent::Received`]: the room on the
@@ -420,6 +449,9 @@ impl Device {
     }
 
     fn net_event(&mut self, event: NetEvent, now: Instant) {
+        if self.admin_net_event(&event, now) {
+            return;
+        }
         let mut effects = PortEffects {
             to_serial: std::mem::take(&mut self.scratch),
             ..PortEffects::default()

@@ -24,6 +24,9 @@ impl ConnId {
 pub enum ListenerId {
     /// Serial port 1's data port (TCP listening port or UDP receiving port).
     Data,
+    /// The management UDP socket (any free port): remote syslog messages and SNTP requests go
+    /// out of it, SNTP answers come back to it.
+    Mgmt,
 }
 
 impl ListenerId {
@@ -31,6 +34,7 @@ impl ListenerId {
     pub fn service_name(self) -> &'static str {
         match self {
             ListenerId::Data => "data",
+            ListenerId::Mgmt => "management",
         }
     }
 }
@@ -199,6 +203,19 @@ pub enum Action {
     Close {
         /// The connection.
         conn: ConnId,
+    },
+    /// Reset a connection at once (TCP RST, nothing queued is sent); no event follows.
+    Reset {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// Keep a small piece of state that is not configuration (e.g. the RTC offset) in the state
+    /// directory, atomically and privately; in virtual time it is kept with the scenario.
+    WriteState {
+        /// File name in the state directory.
+        file: &'static str,
+        /// Its whole new content.
+        bytes: Vec<u8>,
     },
     /// Apply TCP keep-alive to a connection's socket.
     SetKeepalive {
@@ -412,6 +429,8 @@ pub enum DeviceEvent {
         port: u8,
         /// The connection.
         conn: ConnId,
+        /// Where the try came from.
+        peer: SocketAddr,
         /// The user name given (never the password).
         user: String,
         /// Whether it was accepted.
@@ -441,9 +460,45 @@ pub enum DeviceEvent {
         /// When it will serve again, in device milliseconds from now.
         boot_time_ms: u32,
     },
-    /// The device finished booting and serves again.
+    /// The device finished booting and serves again (exactly one per boot: the first power-on
+    /// and every reboot or power cycle); its identity.
     Booted {
         /// Boots since the simulator started (the first power-on is 0).
         boot: u64,
+        /// Device name.
+        name: String,
+        /// Model.
+        model: &'static str,
+        /// Firmware version.
+        firmware: String,
+        /// Serial number.
+        serial_number: String,
+        /// MAC address.
+        mac: String,
+    },
+    /// The IP filter refused a connection or datagram.
+    FilterRefused {
+        /// The service it was for (`system.filter.rules[].service` names).
+        service: &'static str,
+        /// The peer.
+        peer: SocketAddr,
+        /// drop or reject.
+        verdict: crate::admin::filter::Verdict,
+        /// Index of the rule that decided it.
+        rule: Option<usize>,
+    },
+    /// An address failed to log in too often and may not try for a while.
+    LoginLockout {
+        /// The address.
+        peer: std::net::IpAddr,
+        /// For how many seconds.
+        seconds: u32,
+    },
+    /// The clock was set.
+    ClockSet {
+        /// "manual" or "ntp".
+        source: &'static str,
+        /// How far it moved, in milliseconds.
+        adjusted_ms: i64,
     },
 }

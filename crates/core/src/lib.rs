@@ -14,6 +14,7 @@
 //!
 //! The same model runs in real time (host PTY and sockets) and in virtual time.
 
+pub mod admin;
 pub mod comport;
 pub mod config;
 mod device;

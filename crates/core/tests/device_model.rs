@@ -59,11 +59,14 @@ fn boots_listening_on_the_data_port() {
     let actions = drain(&mut d);
     assert!(matches!(
         actions.as_slice(),
-        [Action::Listen {
-            listener: ListenerId::Data,
-            port: 7001,
-            ..
-        }]
+        [
+            Action::Notify(DeviceEvent::Booted { .. }),
+            Action::Listen {
+                listener: ListenerId::Data,
+                port: 7001,
+                ..
+            }
+        ]
     ));
 }
 

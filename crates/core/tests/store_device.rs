@@ -96,7 +96,7 @@ fn stage_apply_save_reboot_boots_the_saved_configuration() {
     )));
     assert!(notified(&up, |e| matches!(
         e,
-        DeviceEvent::Booted { boot: 1 }
+        DeviceEvent::Booted { boot: 1, .. }
     )));
     assert_eq!(d.config().port1.serial.baud, 19200);
 }
@@ -151,6 +151,51 @@ fn power_on_serves_only_after_the_boot_time() {
     assert!(up.iter().any(|a| matches!(a, Action::Listen { .. })));
     assert!(notified(&up, |e| matches!(
         e,
-        DeviceEvent::Booted { boot: 4 }
+        DeviceEvent::Booted { boot: 4, .. }
     )));
+}
+
+#[test]
+fn a_reboot_keeps_the_rtc_and_identity_and_starts_uptime_and_the_log_afresh() {
+    let mut d = device(&["sim.boot_time_ms=100", "system.device_name=lab"]);
+    d.set_platform(m2285_core::admin::Platform {
+        unix_ms_at_power_on: 1_000_000,
+        rtc_offset_ms: 0,
+        hardware_id: 42,
+    });
+    let first = drain(&mut d);
+    let boots = |actions: &[Action]| {
+        actions
+            .iter()
+            .filter(|a| matches!(a, Action::Notify(DeviceEvent::Booted { .. })))
+            .count()
+    };
+    assert_eq!(boots(&first), 1, "one booted at power-on: {first:?}");
+    let serial_number = d.admin().identity.serial_number.clone();
+    let t = Instant::ZERO + Duration::from_secs(10);
+    d.set_clock(5_000_000, t);
+    let offset = d.admin().clock.offset_ms();
+    assert_ne!(offset, 0);
+    drain(&mut d);
+    assert!(!d.admin().log.since(0).is_empty());
+    d.reboot("reboot", t);
+    drain(&mut d);
+    let up_at = t + Duration::from_millis(100);
+    d.handle_timeout(up_at);
+    let up = drain(&mut d);
+    assert_eq!(boots(&up), 1, "one booted per boot: {up:?}");
+    assert!(notified(&up, |e| matches!(
+        e,
+        DeviceEvent::Booted { boot: 1, name, serial_number: s, .. }
+            if name == "lab" && *s == serial_number
+    )));
+    assert_eq!(d.admin().clock.offset_ms(), offset, "the RTC survives");
+    assert_eq!(d.admin().clock.unix_ms(up_at), 5_000_000 + 100);
+    assert_eq!(d.admin().clock.uptime_ms(up_at), 0, "the uptime does not");
+    let log = d.admin().log.since(0);
+    assert_eq!(
+        log.len(),
+        1,
+        "the RAM log starts again with the boot: {log:?}"
+    );
 }

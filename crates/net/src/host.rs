@@ -160,6 +160,7 @@ impl HostNet {
                 }
                 self.reap(registry, conn);
             }
+            Action::Reset { conn } => self.abort(registry, conn),
             Action::SetKeepalive { conn, params } => {
                 if let Some((c, _)) = self.conns.get(&conn) {
                     match c.set_keepalive(params) {

@@ -66,7 +66,9 @@ fn a_failed_expectation_exits_1_with_its_time_and_the_events_before_it() {
         out.starts_with("FAIL late-echo (seed 0) at line 10, device time 0.25"),
         "{out}"
     );
-    assert!(out.contains("last 15 events:"), "{out}");
+    // The device's boot event is among them.
+    assert!(out.contains("last 16 events:"), "{out}");
+    assert!(out.contains(r#""event":"booted""#), "{out}");
     assert!(out.contains(r#""event":"session_opened""#), "{out}");
 }
 

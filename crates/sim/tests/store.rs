@@ -113,10 +113,17 @@ fn reboot_refuses_connections_while_booting_then_serves_and_the_pty_stays_open()
         "connect while booting: {refused:?}"
     );
     assert_eq!(sim.status()["device"]["state"], "booting");
-    sim.wait_event("booted", T);
+    sim.wait_for("booted", |v| v["boot"] == 1, T);
     let st = sim.status();
     assert_eq!(st["device"]["state"], "up");
     assert_eq!(st["store"]["pending_reboot"], serde_json::json!([]));
+    let boots: Vec<&serde_json::Value> = sim
+        .seen
+        .iter()
+        .filter(|v| v["event"] == "booted")
+        .map(|v| &v["boot"])
+        .collect();
+    assert_eq!(boots, [0, 1], "exactly one booted per boot");
     assert_eq!(
         sim.ctl_ok(&["config", "get", "network.ip"])["value"],
         "10.0.0.9"
@@ -149,7 +156,7 @@ fn power_cycle_resets_sessions_and_loses_unsaved_changes() {
         matches!(&got, Err(e) if e.kind() == ErrorKind::ConnectionReset),
         "read after a power cut: {got:?}"
     );
-    sim.wait_event("booted", T);
+    sim.wait_for("booted", |v| v["boot"] == 1, T);
     assert_eq!(sim.status()["serial"]["settings"], "9600 8N1");
     let _again = sim.connect();
     sim.wait_for("session_opened", |v| v["conn"] != 1, T);
@@ -184,7 +191,7 @@ fn factory_reset_brings_factory_values_and_keeps_the_network_on_request() {
     let cert = std::fs::read(state.join("device.crt")).expect("the device's certificate");
     sim.ctl_ok(&["factory-reset", "--keep-network"]);
     sim.wait_for("rebooting", |v| v["cause"] == "factory_reset", T);
-    sim.wait_event("booted", T);
+    sim.wait_for("booted", |v| v["boot"] == 1, T);
     let c = sim.ctl_ok(&["config", "get"]);
     assert_eq!(c["port1"]["crypto"]["method"], "none");
     assert_eq!(
@@ -194,7 +201,14 @@ fn factory_reset_brings_factory_values_and_keeps_the_network_on_request() {
     );
     assert_eq!(c["port1"]["serial"]["baud"], 9600);
     assert_eq!(c["network"]["ip"], "10.1.2.3");
-    assert_eq!(c["system"]["users"], serde_json::json!([]));
+    assert_eq!(
+        c["system"]["users"],
+        serde_json::json!([
+            {"name": "admin", "password": "***", "role": "admin"},
+            {"name": "root", "password": "***", "role": "root"},
+        ]),
+        "the factory accounts are back"
+    );
     assert_eq!(c["sim"]["free_ports"], true, "the rig's keys stay");
     let on_flash = saved(&state).expect("factory values saved");
     assert_eq!(on_flash.port1.serial.baud, 9600);

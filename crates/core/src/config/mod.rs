@@ -8,6 +8,7 @@ mod model;
 pub mod reference;
 mod rules;
 pub mod schema;
+pub mod secrets;
 mod validate;
 
 pub use model::*;

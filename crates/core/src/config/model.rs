@@ -187,6 +187,8 @@ pub struct Port {
     pub crypto: CryptoSettings,
     /// Port event handling.
     pub events: PortEvents,
+    /// Port logging.
+    pub log: PortLogSettings,
 }
 
 /// Port event handling menu of a port (manual §4.11).
@@ -215,6 +217,16 @@ pub struct EventRule {
     pub trap: bool,
     /// Write this to the serial port on a match (`\r`, `\n` escapes).
     pub reply: String,
+}
+
+/// Port logging of a port (notes §4.10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortLogSettings {
+    /// Capture the serial data.
+    pub enabled: bool,
+    /// Ring size in bytes.
+    pub size_bytes: u32,
 }
 
 /// Encryption of a port's sessions.
@@ -451,17 +463,30 @@ impl RemoteHost {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct System {
-    /// Accounts for port authentication.
+    /// Device name.
+    pub device_name: String,
+    /// Accounts.
     pub users: Vec<User>,
+    /// Failed-login policy.
+    pub login: LoginSettings,
+    /// IP filter.
+    pub filter: FilterSettings,
+    /// System log.
+    pub log: LogSettings,
+    /// Date and time.
+    pub clock: ClockSettings,
 }
 
-/// One account of the user list.
+/// One account.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct User {
     /// User name.
     pub name: String,
-    /// Password (never logged: `Debug` hides it).
+    /// admin, root or user.
+    pub role: String,
+    /// Argon2 PHC hash of the password (plaintext only until [`super::Config::seal_secrets`]);
+    /// `Debug` hides it.
     pub password: String,
 }
 
@@ -469,7 +494,66 @@ impl std::fmt::Debug for User {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("User")
             .field("name", &self.name)
-            .field("password", &"***")
+            .field("role", &self.role)
+            .field("password", &super::secrets::MASK)
             .finish()
     }
+}
+
+/// Failed-login policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginSettings {
+    /// Failures from one address that lock it out.
+    pub max_failures: u32,
+    /// Window and lockout time in seconds.
+    pub lockout_s: u32,
+}
+
+/// IP filter settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterSettings {
+    /// Rules, first match wins.
+    pub rules: Vec<FilterRule>,
+}
+
+/// One IP filter rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterRule {
+    /// Source address.
+    pub address: Ipv4Addr,
+    /// Subnet mask.
+    pub mask: Ipv4Addr,
+    /// Protected service name (see the schema).
+    pub service: String,
+    /// accept, drop or reject.
+    pub rule: String,
+}
+
+/// System log settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// Ring size in messages.
+    pub ram_entries: u32,
+    /// Remote syslog host; empty = off.
+    pub remote_host: String,
+    /// Remote syslog port.
+    pub remote_port: u16,
+    /// Least severe message sent remotely.
+    pub remote_severity: String,
+}
+
+/// Date and time settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSettings {
+    /// SNTP server; empty = off.
+    pub ntp_server: String,
+    /// SNTP port.
+    pub ntp_port: u16,
+    /// Seconds between requests.
+    pub ntp_interval_s: u32,
 }

@@ -12,12 +12,18 @@ fn effect_note(k: &KeySpec) -> &'static str {
     }
 }
 
-fn default_text(d: &DefaultValue) -> String {
+fn default_text(path: &str, d: &DefaultValue) -> String {
     match d {
         DefaultValue::Bool(b) => b.to_string(),
         DefaultValue::Int(i) => i.to_string(),
         DefaultValue::Str(s) => format!("\"{s}\""),
         DefaultValue::EmptyList => "[]".into(),
+        // Shown with secrets masked; reading the mask back keeps the factory hash.
+        DefaultValue::Records(text) => {
+            let mut v = super::validate::records(text);
+            super::secrets::mask_value(&mut v, path);
+            v.to_string()
+        }
     }
 }
 
@@ -32,7 +38,7 @@ pub fn factory_toml() -> String {
             section = sec;
         }
         out.push_str(&format!("# {} Allowed: {}.\n", k.doc, allowed(&k.kind)));
-        out.push_str(&format!("{name} = {}\n", default_text(&k.default)));
+        out.push_str(&format!("{name} = {}\n", default_text(k.path, &k.default)));
     }
     out
 }
@@ -45,7 +51,7 @@ pub fn markdown_table() -> String {
             "| `{}` | {} | `{}` | {}{} |\n",
             k.path,
             allowed(&k.kind),
-            default_text(&k.default),
+            default_text(k.path, &k.default),
             k.doc.replace('|', "\\|"),
             effect_note(k)
         ));

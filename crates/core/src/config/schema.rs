@@ -29,6 +29,13 @@ pub enum Kind {
     },
     /// A dotted-quad IPv4 address.
     Ipv4,
+    /// A secret (a password): kept only as a hash, never shown. Given as a plaintext of at most
+    /// `max_len` bytes (hashed before the device keeps it) or as an Argon2 PHC string; every API
+    /// answer and export shows [`super::secrets::MASK`] instead (docs/management.md).
+    Secret {
+        /// Longest plaintext allowed in bytes.
+        max_len: usize,
+    },
     /// A list of records (the item keys are the specs under `path[]`).
     List {
         /// Most items allowed.
@@ -47,6 +54,8 @@ pub enum DefaultValue {
     Str(&'static str),
     /// An empty list.
     EmptyList,
+    /// A list with factory records, as a TOML array of inline tables (the factory accounts).
+    Records(&'static str),
 }
 
 /// When a new value of a key takes effect once applied.
@@ -200,10 +209,29 @@ pub const KEYS: &[KeySpec] = &[
     key("port1.events.rules[].email", K::Bool, D::Bool(false), "On a match, send an e-mail to port1.events.email_to."),
     key("port1.events.rules[].trap", K::Bool, D::Bool(false), "On a match, send the m2285PortEvent trap to the SNMP trap receivers."),
     key("port1.events.rules[].reply", K::Text { max_len: 63 }, D::Str(""), "On a match, write this to the serial port (\\r and \\n are carriage return and line feed); empty = nothing."),
+    // Port logging (notes §4.10)
+    key("port1.log.enabled", K::Bool, D::Bool(false), "Port logging: keep the serial data of port 1 (both directions) in a ring in RAM, viewable with `ctl port-log` and lost at power off."),
+    key("port1.log.size_bytes", K::Int { min: 256, max: 1_048_576 }, D::Int(4096), "Size of the port log ring in bytes; the oldest data is overwritten."),
     // 5 System administration
-    key("system.users", K::List { max_items: 16 }, D::EmptyList, "User list: the accounts that may log in to a data port with port1.host.user_auth."),
+    key("system.device_name", K::Text { max_len: 31 }, D::Str("M2285"), "Device name, shown by the status pages and sent as the HOSTNAME of syslog messages."),
+    key("system.users", K::List { max_items: 16 }, D::Records(crate::admin::accounts::FACTORY_USERS), "Accounts (docs/management.md \"Accounts\"): the administrator for the configuration menus, root, and ordinary users for port authentication. Factory: admin/admin (admin) and root/root (root)."),
     key("system.users[].name", K::Text { max_len: 31 }, D::Str(""), "User name (case-sensitive, unique)."),
-    key("system.users[].password", K::Text { max_len: 31 }, D::Str(""), "Password. Never logged; shown as \"***\" by the control API."),
+    key("system.users[].role", K::OneOf(&["admin", "root", "user"]), D::Str("user"), "What the account may do: admin and root manage the device, user only logs in to the data port. Every account may log in to the data port."),
+    key("system.users[].password", K::Secret { max_len: 63 }, D::Str(""), "Password. Kept only as an Argon2id hash; given as plaintext (hashed at once) or as a PHC hash string; shown as \"***\" everywhere. Empty = the account cannot log in."),
+    key("system.login.max_failures", K::Int { min: 1, max: 100 }, D::Int(5), "Failed logins from one address within system.login.lockout_s after which that address may not try again until lockout_s has passed without a failure."),
+    key("system.login.lockout_s", K::Int { min: 1, max: 86400 }, D::Int(60), "The failed-login window and lockout time in seconds."),
+    key("system.filter.rules", K::List { max_items: 32 }, D::EmptyList, "IP filter rules (notes §3.5, §11.3), first match wins; no match = accept (factory: no rules, everything accepted)."),
+    key("system.filter.rules[].address", K::Ipv4, D::Str("0.0.0.0"), "Source address of the rule (with mask: 0.0.0.0/0.0.0.0 = any host)."),
+    key("system.filter.rules[].mask", K::Ipv4, D::Str("255.255.255.255"), "Subnet mask: 255.255.255.255 = one host."),
+    key("system.filter.rules[].service", K::OneOf(&["all", "telnet", "ssh", "http", "https", "snmp", "port1", "port1_udp"]), D::Str("all"), "Service the rule protects: the Telnet or SSH console, the web server (http, https), the SNMP agent, serial port 1's TCP data port, its UDP receiving port, or all."),
+    key("system.filter.rules[].rule", K::OneOf(&["accept", "drop", "reject"]), D::Str("accept"), "Chain rule: accept; drop (no answer, no data); reject (refused at once with a reset)."),
+    key("system.log.ram_entries", K::Int { min: 16, max: 100_000 }, D::Int(1000), "Size of the system log ring in RAM, in messages; lost at power off."),
+    key("system.log.remote_host", K::Text { max_len: 63 }, D::Str(""), "Remote syslog server (RFC 5424 over UDP): a loopback address or a host name; empty = off."),
+    key("system.log.remote_port", K::Int { min: 1, max: 65535 }, D::Int(514), "UDP port of the remote syslog server."),
+    key("system.log.remote_severity", K::OneOf(&["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"]), D::Str("info"), "Least severe message sent to the remote syslog server."),
+    key("system.clock.ntp_server", K::Text { max_len: 63 }, D::Str(""), "SNTP server (loopback address or host name) the clock is set from; empty = manual clock only."),
+    key("system.clock.ntp_port", K::Int { min: 1, max: 65535 }, D::Int(123), "UDP port of the SNTP server."),
+    key("system.clock.ntp_interval_s", K::Int { min: 1, max: 86400 }, D::Int(3600), "Seconds between SNTP requests (the first is sent at boot); an unanswered request is retried after a tenth of this, at least 1 s."),
     // Simulator settings (not part of the real device)
     key("sim.free_ports", K::Bool, D::Bool(false), "Listen on free host ports (reported in the ready line) instead of the configured numbers; for parallel tests. A listening port of 0 still means 'not listening'.").on_restart(),
     key("sim.pacing", K::Bool, D::Bool(true), "Pace the serial line at the configured baud rate. false moves bytes as fast as the host allows (benchmarks)."),
@@ -237,6 +265,9 @@ pub fn allowed(kind: &Kind) -> String {
         K::OneOf(list) => format!("one of {}", list.join(", ")),
         K::Text { max_len } => format!("text of at most {max_len} bytes"),
         K::Ipv4 => "an IPv4 address like 192.168.1.10".into(),
+        K::Secret { max_len } => {
+            format!("a password of at most {max_len} bytes, or its Argon2 PHC hash")
+        }
         K::List { max_items } => format!("a list of at most {max_items} records"),
     }
 }

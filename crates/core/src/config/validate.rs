@@ -74,8 +74,16 @@ fn overlay_table(base: &mut Table, user: &Table, prefix: &str, errors: &mut Vec<
         if let Some(spec) = schema::find(&spec_path) {
             match (&spec.kind, value) {
                 (Kind::List { max_items }, Value::Array(items)) => {
-                    let list = overlay_list(&path, &spec_path, *max_items, items, errors);
+                    let before = match base.get(name) {
+                        Some(Value::Array(a)) => a.clone(),
+                        _ => Vec::new(),
+                    };
+                    let mut list = overlay_list(&path, &spec_path, *max_items, items, errors);
+                    super::secrets::keep_masked(&spec_path, &mut list, items, &before);
                     base.insert(name.clone(), Value::Array(list));
+                }
+                (Kind::Secret { .. }, Value::String(s)) if s == super::secrets::MASK => {
+                    // The masked form of a secret (an export) keeps the value it replaces.
                 }
                 _ => match check_leaf(spec, value) {
                     Ok(v) => {
@@ -150,7 +158,7 @@ fn overlay_list(
 }
 
 /// Maps `a.b[3].c` to the schema pattern `a.b[].c`.
-fn list_pattern(path: &str) -> String {
+pub(crate) fn list_pattern(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     let mut in_index = false;
     for c in path.chars() {
@@ -199,6 +207,10 @@ fn check_leaf(spec: &KeySpec, value: &Value) -> Result<Value, String> {
         (Kind::OneOf(list), Value::String(s)) => list.contains(&s.as_str()),
         (Kind::Text { max_len }, Value::String(s)) => s.len() <= *max_len,
         (Kind::Ipv4, Value::String(s)) => s.parse::<std::net::Ipv4Addr>().is_ok(),
+        (Kind::Secret { max_len }, Value::String(s)) => {
+            crate::admin::accounts::is_password_hash(s)
+                || (s.len() <= *max_len && !s.starts_with('$') && !s.chars().any(char::is_control))
+        }
         _ => false,
     };
     if ok {
@@ -214,7 +226,17 @@ fn default_value(spec: &KeySpec) -> Value {
         DefaultValue::Int(i) => Value::Integer(i),
         DefaultValue::Str(s) => Value::String(s.to_owned()),
         DefaultValue::EmptyList => Value::Array(Vec::new()),
+        DefaultValue::Records(text) => records(text),
     }
+}
+
+/// The factory records of a list key: a TOML array of inline tables.
+pub(crate) fn records(text: &str) -> Value {
+    format!("v = {text}")
+        .parse::<Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| Value::Array(Vec::new()))
 }
 
 /// Sets `path` (dotted, no list indices) in `root`, creating tables on the way.

@@ -82,9 +82,12 @@ impl Device {
     /// changes of the serial settings; a change of the host mode, ports, remote hosts, timers or
     /// port enable restarts the port engine (its sessions close with reason `port_disabled`).
     /// Counters are kept.
-    pub fn apply_config(&mut self, config: Config, now: Instant) {
+    pub fn apply_config(&mut self, mut config: Config, now: Instant) {
         self.handle_timeout(now);
+        self.admin.seal(&mut config);
         let old = std::mem::replace(&mut self.config, config);
+        self.admin
+            .configure(Some(&old), &self.config, now, &mut self.actions);
         let new = self.config.clone();
         let (o, n) = (&old.port1, &new.port1);
         if o.serial.params() != n.serial.params() || old.sim.pacing != new.sim.pacing {

@@ -93,12 +93,13 @@ impl Device {
 
     /// The firmware starts again from the saved configuration. What is outside the device's
     /// RAM stays: the cable's input lines, the program on the serial port, the device's seed
-    /// lineage, certificate and calendar.
+    /// lineage, certificate, calendar and RTC.
     fn boot(&mut self, now: Instant) {
         let config = self.store.saved().clone();
         let mut fresh = Device::build(config, now, self.tls.take());
         fresh.boots = self.boots + 1;
         fresh.seed = next_seed(self.seed, fresh.boots);
+        fresh.admin.set_seed(fresh.seed);
         fresh.unix_time_at_power_on = self.unix_time_at_power_on;
         fresh.serial.peer_attached = self.serial.peer_attached;
         fresh.serial.observed_baud = self.serial.observed_baud;
@@ -109,15 +110,19 @@ impl Device {
             (InputLine::Dcd, self.lines.dcd),
             (InputLine::Ri, self.lines.ri),
         ];
+        // The RTC keeps running across the boot; the uptime, the RAM system and port logs, the
+        // lockouts and the filter counters start again (docs/management.md).
+        let platform = self.admin.platform_for_reboot();
         let mut pending = std::mem::take(&mut self.actions);
         *self = fresh;
+        // Also gives the queued `booted` event (build's, the only one of this boot) its identity
+        // and boot number.
+        self.set_platform(platform);
         for (line, high) in inputs {
             self.set_input_line(line, high, now);
         }
         pending.append(&mut self.actions);
         self.actions = pending;
-        let boot = self.boots;
-        self.notify(DeviceEvent::Booted { boot });
     }
 
     /// What a device that is down does with an event: the cable's lines and the program's

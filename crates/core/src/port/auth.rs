@@ -19,8 +19,13 @@ impl DataPort {
         notes: &[StackNote],
         out: &mut VecDeque<Action>,
     ) {
+        let peer = self
+            .sessions
+            .iter()
+            .find(|s| s.conn == conn)
+            .map(|s| s.peer);
         for note in notes {
-            if let StackNote::Login { user, ok } = note {
+            if let (StackNote::Login { user, ok }, Some(peer)) = (note, peer) {
                 if *ok {
                     tracing::info!(?conn, %user, "login accepted");
                 } else {
@@ -30,6 +35,7 @@ impl DataPort {
                 out.push_back(Action::Notify(DeviceEvent::Login {
                     port: self.number,
                     conn,
+                    peer,
                     user: user.clone(),
                     ok: *ok,
                 }));

@@ -42,6 +42,66 @@ pub enum Call {
     FaultList,
     /// End the faults with this id, or every fault.
     FaultClear(Option<String>),
+    /// Accounts, filter, logs, clock (docs/management.md).
+    Admin(AdminCall),
+}
+
+/// Management calls: accounts, IP filter, logs, clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminCall {
+    /// System log messages with a sequence number above this.
+    Log {
+        /// Last sequence number already seen (0 = all).
+        after: u64,
+    },
+    /// Empty the system log.
+    LogClear,
+    /// The port log.
+    PortLog,
+    /// Empty the port log.
+    PortLogClear,
+    /// The accounts (names and roles, never passwords).
+    Users,
+    /// Add an account or change one (role and/or password).
+    UserSet {
+        /// User name.
+        name: String,
+        /// New role, if given.
+        role: Option<String>,
+        /// New password, already hashed on the management thread (or empty = cannot log in).
+        password: Option<String>,
+        /// Apply the staged configuration at once as well (like `config set --apply`).
+        apply: bool,
+    },
+    /// Delete an account.
+    UserDelete {
+        /// User name.
+        name: String,
+        /// Apply the staged configuration at once as well.
+        apply: bool,
+    },
+    /// The filter rules and counters.
+    Filter,
+    /// Insert a rule (at the end, or before index `at`).
+    FilterAdd {
+        /// (field, raw value) pairs: address, mask, service, rule.
+        fields: Vec<(String, String)>,
+        /// Position; None = append.
+        at: Option<usize>,
+        /// Apply the staged configuration at once as well.
+        apply: bool,
+    },
+    /// Delete the rule at this index, or every rule.
+    FilterDelete {
+        /// The rule's index; None = every rule.
+        index: Option<usize>,
+        /// Apply the staged configuration at once as well.
+        apply: bool,
+    },
+    /// Date, time, uptime, SNTP state.
+    Clock,
+    /// Set the date and time (Unix milliseconds).
+    ClockSet(i64),
 }
 
 /// The store and power operations (docs/control-api.md, docs/management.md).

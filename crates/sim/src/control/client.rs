@@ -90,6 +90,41 @@ pub enum CtlCommand {
     },
     /// Print the event stream (JSON lines) until interrupted.
     Events,
+    /// Accounts: `ctl users`, `ctl users add NAME --role user` (password read from stdin),
+    /// `ctl users passwd NAME`, `ctl users del NAME`. Passwords are never shown.
+    Users {
+        /// list (default), add, passwd or del.
+        #[command(subcommand)]
+        op: Option<UsersOp>,
+    },
+    /// IP filter: `ctl filter`, `ctl filter add address=127.0.0.3 rule=reject service=port1`,
+    /// `ctl filter del N`, `ctl filter clear`.
+    Filter {
+        /// list (default), add, del or clear.
+        #[command(subcommand)]
+        op: Option<FilterOp>,
+    },
+    /// The system log (device time, severity, event); `--follow` keeps printing new messages.
+    Log {
+        /// Keep printing new messages until interrupted.
+        #[arg(long)]
+        follow: bool,
+        /// Empty the log instead.
+        #[arg(long, conflicts_with = "follow")]
+        clear: bool,
+    },
+    /// The port log: serial data of port 1 captured while port1.log.enabled.
+    PortLog {
+        /// Empty it instead.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Date, time, uptime and SNTP state; `ctl clock set UNIX_SECONDS` sets the clock.
+    Clock {
+        /// `set`, then the new time in seconds since 1970 (UTC).
+        #[arg(value_name = "set SECONDS", num_args = 0..=2)]
+        set: Vec<String>,
+    },
     /// Faults at the device's boundaries, with the names of scenario files (docs/scenarios.md):
     /// `ctl fault add serial.bit_errors ber=0.01`, `ctl fault list`, `ctl fault clear [ID]`.
     Fault {
@@ -117,6 +152,71 @@ pub enum FaultOp {
     Clear {
         /// The id given with `id=` (default: the fault's name).
         id: Option<String>,
+    },
+}
+
+/// `ctl users` operations.
+#[derive(Debug, Subcommand)]
+pub enum UsersOp {
+    /// The accounts (names, roles, whether a password is set) and failed-login counters.
+    List,
+    /// Add an account; its password is the first line of stdin (never an argument, so it stays
+    /// out of shell history and process lists).
+    Add {
+        /// User name.
+        name: String,
+        /// admin, root or user.
+        #[arg(long, default_value = "user")]
+        role: String,
+        /// Apply the staged configuration at once as well (like `config set --apply`).
+        #[arg(long)]
+        apply: bool,
+    },
+    /// Change an account's password (the first line of stdin).
+    Passwd {
+        /// User name.
+        name: String,
+        /// Apply the staged configuration at once as well (like `config set --apply`).
+        #[arg(long)]
+        apply: bool,
+    },
+    /// Delete an account.
+    Del {
+        /// User name.
+        name: String,
+        /// Apply the staged configuration at once as well (like `config set --apply`).
+        #[arg(long)]
+        apply: bool,
+    },
+}
+
+/// `ctl filter` operations.
+#[derive(Debug, Subcommand)]
+pub enum FilterOp {
+    /// The rules and the per-service counters.
+    List,
+    /// Add a rule: address=A mask=M service=S rule=accept|drop|reject [at=N].
+    Add {
+        /// KEY=VALUE fields.
+        #[arg(required = true, value_name = "KEY=VALUE")]
+        fields: Vec<String>,
+        /// Apply the staged configuration at once as well (like `config set --apply`).
+        #[arg(long)]
+        apply: bool,
+    },
+    /// Delete rule N (as `ctl filter` numbers them, from 0).
+    Del {
+        /// The rule's index.
+        index: usize,
+        /// Apply the staged configuration at once as well (like `config set --apply`).
+        #[arg(long)]
+        apply: bool,
+    },
+    /// Delete every rule (accept everything).
+    Clear {
+        /// Apply the staged configuration at once as well (like `config set --apply`).
+        #[arg(long)]
+        apply: bool,
     },
 }
 
@@ -237,6 +337,45 @@ pub fn run(args: CtlArgs) -> ExitCode {
             Some(json!({ "hold_ms": hold })),
         ),
         CtlCommand::Events => events(&format!("{base}/events"), token.as_deref()),
+        CtlCommand::Users { op } => users(&call, &base, op.unwrap_or(UsersOp::List)),
+        CtlCommand::Filter { op } => match op.unwrap_or(FilterOp::List) {
+            FilterOp::List => call("GET", &format!("{base}/filter"), None),
+            FilterOp::Add { fields, apply } => match pairs(&fields) {
+                Ok(mut map) => {
+                    if let Some(at) = map.remove("at") {
+                        let n = at.as_str().and_then(|a| a.parse::<u64>().ok());
+                        map.insert("at".into(), n.map_or(at, Value::from));
+                    }
+                    map.insert("apply".into(), Value::Bool(apply));
+                    call("POST", &format!("{base}/filter"), Some(Value::Object(map)))
+                }
+                Err(e) => Err(Failure::Usage(e)),
+            },
+            FilterOp::Del { index, apply } => call(
+                "DELETE",
+                &format!("{base}/filter/{index}?apply={apply}"),
+                None,
+            ),
+            FilterOp::Clear { apply } => {
+                call("DELETE", &format!("{base}/filter?apply={apply}"), None)
+            }
+        },
+        CtlCommand::Log { clear: true, .. } => call("DELETE", &format!("{base}/log"), None),
+        CtlCommand::Log { follow, .. } => log(&call, &base, follow),
+        CtlCommand::PortLog { clear: true } => call("DELETE", &format!("{base}/port-log"), None),
+        CtlCommand::PortLog { clear: false } => call("GET", &format!("{base}/port-log"), None),
+        CtlCommand::Clock { set } => match set.as_slice() {
+            [] => call("GET", &format!("{base}/clock"), None),
+            [op, secs] if op == "set" => match secs.parse::<i64>() {
+                Ok(s) => call(
+                    "POST",
+                    &format!("{base}/clock"),
+                    Some(json!({ "unix_ms": s.saturating_mul(1000) })),
+                ),
+                Err(_) => Err(Failure::Usage(format!("'{secs}': give seconds since 1970"))),
+            },
+            _ => Err(Failure::Usage("usage: ctl clock [set SECONDS]".into())),
+        },
         CtlCommand::Fault {
             op: FaultOp::Add { name, params },
         } => match pairs(&params) {
@@ -362,6 +501,71 @@ fn call(
         Ok(body)
     } else {
         Err(Failure::Refused(resp.status_code, body))
+    }
+}
+
+/// How a command asks the API: method, URL, body.
+type Caller<'a> = dyn Fn(&str, &str, Option<Value>) -> Result<Value, Failure> + 'a;
+
+/// `ctl users ...`: passwords come from stdin, never from the command line.
+fn users(call: &Caller<'_>, base: &str, op: UsersOp) -> Result<Value, Failure> {
+    let read_password = || -> Result<String, Failure> {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| Failure::Usage(format!("cannot read the password from stdin: {e}")))?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    };
+    match op {
+        UsersOp::List => call("GET", &format!("{base}/users"), None),
+        UsersOp::Add { name, role, apply } => {
+            let password = read_password()?;
+            call(
+                "POST",
+                &format!("{base}/users"),
+                Some(json!({ "name": name, "role": role, "password": password, "apply": apply })),
+            )
+        }
+        UsersOp::Passwd { name, apply } => {
+            let password = read_password()?;
+            call(
+                "POST",
+                &format!("{base}/users"),
+                Some(json!({ "name": name, "password": password, "apply": apply })),
+            )
+        }
+        UsersOp::Del { name, apply } => call(
+            "DELETE",
+            &format!("{base}/users/{name}?apply={apply}"),
+            None,
+        ),
+    }
+}
+
+/// `ctl log`: the messages as lines `TIME SEVERITY EVENT TEXT`; with `follow`, new ones as they
+/// come (asked for twice a second).
+fn log(call: &Caller<'_>, base: &str, follow: bool) -> Result<Value, Failure> {
+    let mut after = 0u64;
+    let mut out = std::io::stdout().lock();
+    loop {
+        let body = call("GET", &format!("{base}/log?after={after}"), None)?;
+        for e in body["entries"].as_array().into_iter().flatten() {
+            after = after.max(e["seq"].as_u64().unwrap_or(after));
+            let line = format!(
+                "{} {:<7} {} {}",
+                e["time"].as_str().unwrap_or(""),
+                e["severity"].as_str().unwrap_or(""),
+                e["event"].as_str().unwrap_or(""),
+                e["text"].as_str().unwrap_or("")
+            );
+            if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+                return Ok(Value::Null);
+            }
+        }
+        if !follow {
+            return Ok(Value::Null);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
     }
 }
 

@@ -11,6 +11,7 @@
 //! To add a call: a [`Call`] variant, its route in `routes.rs`, and its answer in
 //! `realtime/control_calls.rs`; the transport (`server.rs`) does not change.
 
+mod admin_routes;
 mod call;
 pub mod client;
 mod faults;
@@ -20,7 +21,7 @@ mod server;
 mod store_routes;
 pub mod token;
 
-pub use call::{Call, Reply, StoreCall};
+pub use call::{AdminCall, Call, Reply, StoreCall};
 
 use crate::mgmt;
 use crossbeam_channel::Sender;

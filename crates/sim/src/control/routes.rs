@@ -6,7 +6,7 @@ use m2285_core::lines::InputLine;
 use serde_json::{json, Value};
 
 /// The endpoints, for 404 messages and `GET /`.
-pub const ENDPOINTS: &str = "GET /status, GET /signals, POST /signals, POST /break, GET /config, GET /config/KEY, PUT /config/KEY, POST /config, GET /config/export, POST /config/import, GET /store, POST /apply, POST /discard, POST /save, POST /reboot, POST /power-cycle, POST /factory-reset, POST /reset-button, GET /events, GET /faults, POST /faults, DELETE /faults, DELETE /faults/ID";
+pub const ENDPOINTS: &str = "GET /status, GET /signals, POST /signals, POST /break, GET /config, GET /config/KEY, PUT /config/KEY, POST /config, GET /config/export, POST /config/import, GET /store, POST /apply, POST /discard, POST /save, POST /reboot, POST /power-cycle, POST /factory-reset, POST /reset-button, GET /events, GET /faults, POST /faults, DELETE /faults, DELETE /faults/ID, GET /log?after=N, DELETE /log, GET /port-log, DELETE /port-log, GET /users, POST /users, DELETE /users/NAME, GET /filter, POST /filter, DELETE /filter, DELETE /filter/N, GET /clock, POST /clock";
 
 /// Longest break the API sends (a minute; longer is surely a mistake).
 const MAX_BREAK_MS: u64 = 60_000;
@@ -38,7 +38,7 @@ pub fn route(method: &str, path: &str, body: &[u8]) -> Result<Call, Reply> {
                 }
             };
             Ok(Call::ConfigSet {
-                set: vec![(key, raw(value)?)],
+                set: vec![prepared(key, raw(value)?)],
                 apply: false,
             })
         }
@@ -199,9 +199,16 @@ fn config_set(body: &Value) -> Result<Call, Reply> {
     }
     let pairs = set
         .iter()
-        .map(|(k, v)| Ok((k.clone(), raw(v)?)))
+        .map(|(k, v)| Ok(prepared(k.clone(), raw(v)?)))
         .collect::<Result<Vec<_>, Reply>>()?;
     Ok(Call::ConfigSet { set: pairs, apply })
+}
+
+/// A key and value as the device gets them: a plaintext password is hashed here, on the
+/// management thread, so the real-time loop never spends time hashing (docs/management.md "Accounts").
+fn prepared(key: String, value: String) -> (String, String) {
+    let value = m2285_core::config::secrets::prepare_value(&key, &value, rand::random());
+    (key, value)
 }
 
 /// A JSON value as the raw text `--set` would take.

@@ -69,7 +69,11 @@ impl ControlService {
                 return respond(Reply::error(400, format!("cannot read the body: {e}")))
             }
         };
-        let reply = match routes::route(parts.method.as_str(), path, &body) {
+        let method = parts.method.as_str();
+        let query = parts.uri.query().unwrap_or("");
+        let routed = routes::route(method, path, &body)
+            .or_else(|e| super::admin_routes::route(method, path, query, &body).unwrap_or(Err(e)));
+        let reply = match routed {
             Ok(call) => self.ask_loop(call).await,
             Err(reply) => reply,
         };

@@ -5,12 +5,9 @@ use super::Runtime;
 use crate::console::ConsoleCall;
 use crate::control::{Reply, StoreCall};
 use m2285_console::{Answer, Request, Topic};
+use m2285_core::admin::accounts::{verify_password, Role};
 use m2285_time::Instant;
 use serde_json::json;
-
-/// The account that logs in while `system.users` is empty (docs/console.md): the notes'
-/// [unverified] factory login.
-const FACTORY_USER: (&str, &str) = ("admin", "admin");
 
 /// Who holds the edit lock, and the console sessions logged in.
 #[derive(Debug, Default)]
@@ -37,14 +34,13 @@ impl Runtime {
     ) -> Answer {
         match request {
             Request::Login { user, password } => {
-                let users = &self.device.config().system.users;
-                let ok = if users.is_empty() {
-                    (user.as_str(), password.as_str()) == FACTORY_USER
-                } else {
-                    users
-                        .iter()
-                        .any(|u| u.name == user && u.password == password)
-                };
+                // The device's accounts (docs/management.md): only an account that may manage
+                // the device opens a console; the password is checked against its hash.
+                let ok = self.device.config().system.users.iter().any(|u| {
+                    u.name == user
+                        && Role::from_name(&u.role).may_manage()
+                        && verify_password(&u.password, &password)
+                });
                 let event = if ok {
                     "console_login"
                 } else {
@@ -129,8 +125,8 @@ impl Runtime {
 
     fn console_query(&self, topic: Topic, now: Instant) -> Answer {
         match topic {
-            Topic::Status => Answer::Done(pretty(&self.status_json())),
-            Topic::Stats => Answer::Done(pretty(&self.status_json()["counters"])),
+            Topic::Status => Answer::Done(pretty(&self.status_json(now))),
+            Topic::Stats => Answer::Done(pretty(&self.status_json(now)["counters"])),
             Topic::Time => Answer::Done(format!(
                 "up {:.0} s",
                 now.saturating_since(Instant::from_nanos(0)).as_secs_f64()

@@ -10,7 +10,7 @@ impl Runtime {
     /// Answers one control request.
     pub(super) fn control_call(&mut self, req: Request, now: Instant) {
         let reply = match req.call {
-            Call::Status => Reply::ok(self.status_json()),
+            Call::Status => Reply::ok(self.status_json(now)),
             Call::Signals => Reply::ok(self.signals_json()),
             Call::SetSignals(list) => {
                 for (line, high) in list {
@@ -24,14 +24,12 @@ impl Runtime {
                     .handle(Event::Line(LineEvent::Break { duration_ms }), now);
                 Reply::ok(json!({ "break_ms": duration_ms }))
             }
-            Call::ConfigGet(None) => Reply::ok(redact(config_json(self.device.config()))),
-            Call::ConfigGet(Some(key)) => match self.device.config().get(&key) {
+            Call::ConfigGet(None) => Reply::ok(
+                serde_json::to_value(self.device.config().masked_tree()).unwrap_or(Value::Null),
+            ),
+            Call::ConfigGet(Some(key)) => match self.device.config().get_masked(&key) {
                 Some(v) => {
-                    let value = if key.ends_with(".password") {
-                        json!("***")
-                    } else {
-                        redact(serde_json::to_value(v).unwrap_or(Value::Null))
-                    };
+                    let value = serde_json::to_value(v).unwrap_or(Value::Null);
                     Reply::ok(json!({ "key": key, "value": value }))
                 }
                 None => Reply::error(
@@ -44,6 +42,7 @@ impl Runtime {
             call @ (Call::FaultAdd { .. } | Call::FaultList | Call::FaultClear(_)) => {
                 self.fault_call(call, now)
             }
+            Call::Admin(call) => self.admin_call(call, now),
         };
         let _ = req.reply.send(reply);
     }
@@ -65,14 +64,9 @@ impl Runtime {
             .iter()
             .map(|(k, _)| {
                 let v = staged
-                    .get(k)
+                    .get_masked(k)
                     .and_then(|v| serde_json::to_value(v).ok())
                     .unwrap_or(Value::Null);
-                let v = if k.ends_with(".password") {
-                    json!("***")
-                } else {
-                    redact(v)
-                };
                 (k.clone(), v)
             })
             .collect();
@@ -98,7 +92,7 @@ impl Runtime {
     }
 
     /// What `ctl status` shows.
-    pub(super) fn status_json(&self) -> Value {
+    pub(super) fn status_json(&self, now: Instant) -> Value {
         let s = self.device.status();
         let h = self.device.host_status();
         let mut sessions: Vec<Value> = s
@@ -124,6 +118,8 @@ impl Runtime {
             );
         }
         json!({
+            "device": self.device_json(now),
+            "filter": self.device.admin().filter.counts(),
             "mode": s.host_mode,
             "port_enabled": h.port_enabled,
             "ip": self.ip.to_string(),
@@ -145,52 +141,29 @@ impl Runtime {
             "sessions": sessions,
             "udp_unlisted": h.udp_unlisted,
             "counters": counters,
-            "device": { "state": if self.device.is_down() { "booting" } else { "up" }, "boots": self.device.boots() },
             "store": self.device.store_status(),
         })
     }
 }
 
-/// The configuration as JSON.
-fn config_json(c: &m2285_core::Config) -> Value {
-    serde_json::to_value(c).unwrap_or(Value::Null)
-}
-
-/// Replaces every `password` field with "***": passwords never leave the device.
-pub(super) fn redact(mut v: Value) -> Value {
-    match &mut v {
-        Value::Object(m) => {
-            for (k, x) in m.iter_mut() {
-                if k == "password" {
-                    *x = json!("***");
-                } else {
-                    *x = redact(std::mem::take(x));
-                }
-            }
-        }
-        Value::Array(a) => {
-            for x in a.iter_mut() {
-                *x = redact(std::mem::take(x));
-            }
-        }
-        _ => {}
+/// The 400 answer listing every mistake of a configuration change.
+pub(super) fn config_refused(errors: &[m2285_core::config::ConfigError]) -> Reply {
+    Reply {
+        status: 400,
+        body: json!({
+            "error": crate::config_errors("config", errors),
+            "errors": errors.iter().map(|e| json!({
+                "key": e.key, "value": e.value, "allowed": e.allowed,
+            })).collect::<Vec<_>>(),
+        }),
     }
-    v
 }
 
 /// A store refusal as a reply: 400 listing every configuration mistake, 503 while booting.
 pub(super) fn store_error(e: &m2285_core::store::StoreError) -> Reply {
     use m2285_core::store::StoreError;
     match e {
-        StoreError::Invalid(errors) => Reply {
-            status: 400,
-            body: json!({
-                "error": crate::config_errors("config", errors),
-                "errors": errors.iter().map(|e| json!({
-                    "key": e.key, "value": e.value, "allowed": e.allowed,
-                })).collect::<Vec<_>>(),
-            }),
-        },
+        StoreError::Invalid(errors) => config_refused(errors),
         StoreError::Down => Reply::error(
             503,
             "the device is booting; try again after the `booted` event",

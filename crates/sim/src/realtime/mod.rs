@@ -6,6 +6,7 @@
 //! only wait on things that have no file descriptor (an `--attach` child) and wake the loop
 //! through a `mio::Waker` and a crossbeam channel. docs/architecture.md explains the choice.
 
+mod admin_calls;
 mod clock;
 mod console_calls;
 mod control_calls;
@@ -84,7 +85,10 @@ pub struct Runtime {
     timer: timer::PreciseTimer,
     /// Whether the PTY is watched for "writable" (only while output waits).
     pty_writable: bool,
-    /// The device's flash: the state directory (saved configuration).
+    /// Events the device produced before the ready line, printed right after it.
+    early_events: Vec<(serde_json::Value, Instant)>,
+    /// The device's flash: the state directory (saved configuration and the files the device
+    /// keeps, e.g. the RTC offset).
     flash: store_io::FlashDir,
     /// The run's seed (TLS randomness; each boot derives its own).
     seed: u64,
@@ -122,6 +126,7 @@ impl Runtime {
         let (wake_tx, wake_rx) = crossbeam_channel::unbounded();
         let clock = WallClock::start();
         let mut device = Device::new(config.clone(), clock.now());
+        device.set_platform(platform(state_dir));
         let seed = args.seed.unwrap_or_else(crate::tls_files::fresh_seed);
         device.set_seed(seed);
         if let Some(material) =
@@ -206,6 +211,7 @@ impl Runtime {
             ip: args.ip,
             timer,
             pty_writable: false,
+            early_events: Vec::new(),
             flash: store_io::FlashDir::new(
                 state_dir,
                 config.clone(),
@@ -250,6 +256,14 @@ impl Runtime {
     pub fn announce_ready(&mut self) {
         output::emit(&self.ready_line());
         self.ready_announced = true;
+        self.flush_early_events();
+    }
+
+    /// Prints the events held back until the ready line was out (the ready line stays first).
+    fn flush_early_events(&mut self) {
+        for (event, at) in std::mem::take(&mut self.early_events) {
+            output::emit_event(event, at);
+        }
     }
 
     /// The ready line's content.
@@ -265,6 +279,7 @@ impl Runtime {
 
     /// Runs until SIGINT or SIGTERM; then closes sessions and removes the symlink.
     pub fn run(mut self) -> Result<(), String> {
+        self.flush_early_events();
         let mut events = Events::with_capacity(256);
         loop {
             let now = self.clock.now();
@@ -436,17 +451,32 @@ impl Runtime {
                 match action {
                     Action::SerialTx(bytes) => self.serial.write(&mut self.device, &bytes, now),
                     Action::Notify(event) => {
+                        let reboot = matches!(
+                            event,
+                            m2285_core::io::DeviceEvent::Booted { boot, .. } if boot > 0
+                        );
                         match serde_json::to_value(&event) {
+                            Ok(v) if !self.ready_announced => self.early_events.push((v, now)),
                             Ok(v) => output::emit_event(v, now),
                             Err(e) => tracing::warn!("cannot print event: {e}"),
                         }
                         self.snmp.on_event(&event, &self.device, now);
                         self.mail_for(&event, now);
-                        if matches!(event, m2285_core::io::DeviceEvent::Booted { .. }) {
+                        if reboot {
                             self.after_boot();
                         }
                     }
                     Action::Flash(op) => self.flash_step(op, now),
+                    Action::WriteState { file, bytes } => {
+                        if let Err(e) = m2285_hostfs::write_atomic(
+                            &self.flash.dir,
+                            file,
+                            &bytes,
+                            m2285_hostfs::SECRET_MODE,
+                        ) {
+                            tracing::warn!(file, "cannot keep device state: {e}");
+                        }
+                    }
                     other => {
                         if let Some(rest) = self.net.execute(self.poll.registry(), other) {
                             tracing::debug!(?rest, "action not handled by this runtime");
@@ -617,6 +647,32 @@ fn register_signals(poll: &Poll, token: Token) -> Result<mio::net::UnixStream, S
     Ok(read)
 }
 
+/// What the device learns about its host at power-on: the wall clock's Unix time, the RTC offset
+/// kept in the state directory, and a hardware id from the state directory's path (so the serial
+/// number and MAC stay the same across restarts).
+fn platform(state_dir: &std::path::Path) -> m2285_core::admin::Platform {
+    let unix_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let rtc_offset_ms = rtc_offset(state_dir);
+    let path = std::fs::canonicalize(state_dir).unwrap_or_else(|_| state_dir.to_path_buf());
+    m2285_core::admin::Platform {
+        unix_ms_at_power_on: unix_ms,
+        rtc_offset_ms,
+        hardware_id: m2285_core::admin::identity::hardware_id(path.as_os_str().as_encoded_bytes()),
+    }
+}
+
+/// The RTC offset the state directory keeps (0 when there is none).
+pub(super) fn rtc_offset(state_dir: &std::path::Path) -> i64 {
+    m2285_hostfs::read_private(&state_dir.join(m2285_core::admin::clock::RTC_FILE), 64)
+        .ok()
+        .flatten()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 /// Loads the configuration the way the device does at boot: `--config`, else the one saved in
 /// the state directory, else factory; then the `--set` overrides.
 pub fn load_config(args: &RunArgs, state_dir: &std::path::Path) -> Result<Config, String> {
@@ -636,6 +692,10 @@ pub fn load_config(args: &RunArgs, state_dir: &std::path::Path) -> Result<Config
             .map_err(|errors| crate::config_errors(&source.display().to_string(), &errors))?,
         None => Config::factory(),
     };
-    base.with_sets(args.sets.iter().map(String::as_str))
-        .map_err(|errors| crate::config_errors("--set", &errors))
+    let mut config = base
+        .with_sets(args.sets.iter().map(String::as_str))
+        .map_err(|errors| crate::config_errors("--set", &errors))?;
+    // Plaintext passwords (a file or --set) are hashed here, before the loop runs.
+    config.seal_secrets(&mut rand::random);
+    Ok(config)
 }

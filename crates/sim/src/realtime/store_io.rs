@@ -101,8 +101,14 @@ impl Runtime {
         self.net.abort_all(self.poll.registry());
         let boots = self.device.boots();
         let config = self.flash.boot_config();
+        // The host is the same; the RTC offset comes back from the state directory.
+        let platform = m2285_core::admin::Platform {
+            rtc_offset_ms: super::rtc_offset(&self.flash.dir),
+            ..self.device.admin().platform_for_reboot()
+        };
         let mut device = Device::power_on(config, boots, now + off);
         device.set_seed(self.seed.wrapping_add(boots + 1));
+        device.set_platform(platform);
         if let Some(material) = self.tls_material(device.config()) {
             device.install_tls(material);
         }

@@ -10,7 +10,6 @@ pub mod snmp;
 
 pub use m2285_harness::addresses::unique_ip;
 use m2285_harness::device::{spawn_ready, READY_TIMEOUT};
-use m2285_harness::events::wait_matching;
 pub use m2285_harness::io::{closed_within, read_for, ReadFd};
 use nix::sys::termios::BaudRate;
 use serde_json::Value;
@@ -39,8 +38,8 @@ pub struct Launch {
     pub default_state_dir: bool,
     /// The process's descriptor limit (RLIMIT_NOFILE, soft and hard).
     pub max_files: Option<u64>,
-    /// This state directory (the device's flash), which outlives the device: for tests of
-    /// what a device keeps from one run to the next.
+    /// This state directory (the device's flash and the files it keeps, e.g. the RTC offset),
+    /// which outlives the device: for tests of what a device keeps from one run to the next.
     pub state_dir: Option<PathBuf>,
 }
 
@@ -152,8 +151,7 @@ impl Sim {
 
     /// Waits for an event whose `event` field is `name` (earlier events are kept in `seen`).
     pub fn wait_event(&mut self, name: &str, timeout: Duration) -> Value {
-        wait_matching(&self.events, &mut self.seen, name, |_| true, timeout)
-            .unwrap_or_else(|e| panic!("{e}"))
+        self.wait_for(name, |_| true, timeout)
     }
 
     /// Opens the serial port like a program would: raw mode at `baud`.

@@ -275,6 +275,12 @@ impl SimNet {
                     });
                 }
             }
+            Action::Reset { conn } => {
+                if let Some(key) = self.by_dev_id.remove(conn) {
+                    self.pending_rx.remove(&key);
+                    self.reset_conn(ctx, key);
+                }
+            }
             Action::SendTo {
                 listener,
                 host,

@@ -119,6 +119,19 @@ impl Simulation {
         device.set_seed(SimRng::new(self.seed, &format!("device.boot:{}", self.boots)).next_u64());
         let unix = SIM_EPOCH_UNIX + (self.now.as_nanos() / 1_000_000_000) as i64;
         device.set_unix_time_at_power_on(Some(unix));
+        let rtc_offset_ms = self
+            .state_files
+            .get(m2285_core::admin::clock::RTC_FILE)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(0);
+        device.set_platform(m2285_core::admin::Platform {
+            // Device time is the scenario's time, which starts at the simulation's epoch.
+            unix_ms_at_power_on: SIM_EPOCH_UNIX * 1000,
+            rtc_offset_ms,
+            // The identity is the scenario's device, whatever the seed (the seed is noise).
+            hardware_id: m2285_core::admin::identity::hardware_id(b"m2285-virtual device 1"),
+        });
         if let Some(material) = &self.tls {
             device.install_tls(material.clone());
         }

@@ -127,6 +127,9 @@ pub struct Simulation {
     lines_seen: Option<Lines>,
     /// The device's certificate and key, installed at every boot ([`Simulation::install_tls`]).
     tls: Option<m2285_core::TlsMaterial>,
+    /// State files the device kept (`Action::WriteState`): its non-volatile memory besides the
+    /// configuration, kept across power cycles like the real-time runtime's state directory.
+    state_files: std::collections::BTreeMap<&'static str, Vec<u8>>,
     /// The device's flash (saved configuration).
     flash: crate::flash::Flash,
     /// Power-on periods so far; a flash step's completion counts only in its own.
@@ -156,6 +159,7 @@ impl Simulation {
             boots: 0,
             lines_seen: None,
             tls: None,
+            state_files: std::collections::BTreeMap::new(),
             flash: crate::flash::Flash::new(cfg.device.clone(), true),
             flash_generation: 0,
             power_rng: crate::rng::SimRng::new(cfg.seed, "flash.power_cut"),

@@ -115,6 +115,9 @@ impl Simulation {
         match action {
             Action::SerialTx(bytes) => self.serial_out(bytes),
             Action::Notify(event) => self.device_notify(event),
+            Action::WriteState { file, bytes } => {
+                self.state_files.insert(file, bytes);
+            }
             Action::Flash(op) => self.flash_start(op),
             other => {
                 self.trace.record(self.now, records::action(&other));

@@ -41,6 +41,7 @@ fn action_fields(action: &Action) -> ActionFields {
         ),
         Action::Send { conn, data } => ("send", Some(conn.0), None, Some(Bytes(data.clone()))),
         Action::Close { conn } => ("close", Some(conn.0), None, None),
+        Action::Reset { conn } => ("reset", Some(conn.0), None, None),
         Action::SetKeepalive { conn, params } => (
             "set_keepalive",
             Some(conn.0),

@@ -12,13 +12,17 @@
 pub const MAX_TRIES: u8 = 3;
 /// Longest user name or password line kept; the rest of a longer line is ignored.
 pub const MAX_LINE: usize = 64;
+/// Checked for names that have no account, so unknown names take as long as known ones (the
+/// hash of a random string nobody knows).
+const UNKNOWN_USER_HASH: &str =
+    "$argon2id$v=19$m=1024,t=2,p=1$bm8tc3VjaC11c2VyLS0tLQ$1nSAkF5Oy4PcGvsq6eh4m0MKNsXbNDuMTz9GrYYmTL0";
 /// Reason a session closes when its login failed ([`super::StackOutput::close`]).
 pub const LOGIN_FAILED: &str = "login failed";
 
 /// The accounts that may log in.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct LoginConfig {
-    /// (name, password) pairs.
+    /// (name, Argon2 PHC hash of the password) pairs (crate::admin::accounts).
     pub users: Vec<(String, String)>,
 }
 
@@ -135,10 +139,15 @@ impl Login {
                 step.reply.extend_from_slice(b"password: ");
             }
             Stage::Password => {
-                let ok = self
+                // One hash per try, whether or not the name exists, so a wrong name costs the
+                // same time as a wrong password.
+                let hash = self
                     .users
                     .iter()
-                    .any(|(n, p)| *n == self.name && *p == line);
+                    .find(|(n, _)| *n == self.name)
+                    .map_or(UNKNOWN_USER_HASH, |(_, h)| h.as_str());
+                let known = self.users.iter().any(|(n, _)| *n == self.name);
+                let ok = crate::admin::accounts::verify_password(hash, &line) && known;
                 step.result.push((std::mem::take(&mut self.name), ok));
                 if ok {
                     self.stage = Stage::Done;
@@ -168,7 +177,10 @@ mod tests {
 
     fn cfg() -> LoginConfig {
         LoginConfig {
-            users: vec![("op".into(), "s3cret".into())],
+            users: vec![(
+                "op".into(),
+                crate::admin::accounts::hash_password("s3cret", &[7; 16]).unwrap_or_default(),
+            )],
         }
     }
 

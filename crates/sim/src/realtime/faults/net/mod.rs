@@ -245,6 +245,10 @@ impl FaultyNet {
                 self.udp_out.push_back((at, action));
                 None
             }
+            Action::Reset { conn } => {
+                self.tracks.remove(conn);
+                self.inner.execute(registry, action)
+            }
             _ => self.inner.execute(registry, action),
         }
     }
