@@ -19,7 +19,6 @@ pub mod comport;
 pub mod config;
 mod device;
 pub mod flow;
-pub mod identity;
 pub mod io;
 pub mod lines;
 pub mod port;

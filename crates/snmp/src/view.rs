@@ -204,14 +204,14 @@ pub fn from_device(
     DeviceView {
         descr: descr(),
         contact: config.network.snmp.sys_contact.clone(),
-        name: config.network.snmp.sys_name.clone(),
+        name: sys_name(config).to_owned(),
         location: config.network.snmp.sys_location.clone(),
         uptime_ticks: ticks(now),
         auth_traps: config.network.snmp.auth_failure_trap,
         interface: InterfaceView {
             ip,
             netmask: config.network.netmask,
-            mac: m2285_core::identity::mac(ip),
+            mac: device.admin().identity.mac_octets(),
             up: !host.link_down,
             last_change_ticks: host.link_changed_ticks,
             in_octets: s.net_rx_bytes + agent.in_octets,
@@ -283,5 +283,14 @@ fn local_port(host: &HostFacts, role: m2285_core::port::SessionRole) -> u16 {
     match role {
         m2285_core::port::SessionRole::Server => host.tcp_listeners.first().copied().unwrap_or(0),
         m2285_core::port::SessionRole::Client => 0,
+    }
+}
+
+/// sysName: `network.snmp.sys_name`, or the device name (`system.device_name`) while it is empty,
+/// so a fresh device answers with the name its other faces show.
+pub fn sys_name(config: &m2285_core::Config) -> &str {
+    match config.network.snmp.sys_name.as_str() {
+        "" => config.system.device_name.as_str(),
+        name => name,
     }
 }

@@ -32,6 +32,16 @@ impl Identity {
             mac: format!("02:22:85:{:02x}:{:02x}:{:02x}", b[5], b[6], b[7]),
         }
     }
+
+    /// The MAC address as six bytes (SNMP ifPhysAddress, locating reports); zeros if the text
+    /// form were ever malformed.
+    pub fn mac_octets(&self) -> [u8; 6] {
+        let mut out = [0u8; 6];
+        for (slot, part) in out.iter_mut().zip(self.mac.split(':')) {
+            *slot = u8::from_str_radix(part, 16).unwrap_or(0);
+        }
+        out
+    }
 }
 
 /// A stable 64-bit id of some bytes (FNV-1a), for runtimes deriving a hardware id.
@@ -56,5 +66,6 @@ mod tests {
         assert_ne!(a.mac, b.mac);
         assert!(a.mac.starts_with("02:22:85:") && a.mac.len() == 17);
         assert_eq!(a.serial_number.len(), 12);
+        assert_eq!(a.mac_octets()[..3], [0x02, 0x22, 0x85]);
     }
 }

@@ -5,8 +5,9 @@
 //! event. Locating reports are UDP datagrams from a socket of their own, every
 //! `network.locating.interval_s`, the first at power-on.
 
+use m2285_core::admin::identity::MODEL;
 use m2285_core::config::Config;
-use m2285_core::{identity, Device};
+use m2285_core::Device;
 use m2285_notify::locating::Report;
 use m2285_notify::smtp::{Dialogue, Mail, Progress};
 use m2285_time::Instant;
@@ -24,7 +25,7 @@ pub fn port_event_mail(config: &Config, ip: IpAddr, keyword: &str, now: Instant)
     if config.network.smtp.server.is_empty() || to.is_empty() {
         return None;
     }
-    let name = identity::device_name(config);
+    let name = config.system.device_name.as_str();
     Some(Mail {
         from: config.network.smtp.sender.clone(),
         to,
@@ -32,7 +33,7 @@ pub fn port_event_mail(config: &Config, ip: IpAddr, keyword: &str, now: Instant)
         body: format!(
             "The keyword \"{keyword}\" appeared in the data of serial port 1.\n\
              Device: {name} ({}), {ip}, up {:.3} s.\n",
-            identity::MODEL,
+            MODEL,
             now.as_nanos() as f64 / 1e9
         ),
     })
@@ -136,10 +137,10 @@ impl Locating {
             0
         };
         let report = Report {
-            name: identity::device_name(config).to_owned(),
-            model: identity::MODEL.to_owned(),
-            serial: identity::serial_number(v4),
-            mac: identity::mac(v4),
+            name: config.system.device_name.clone(),
+            model: MODEL.to_owned(),
+            serial: device.admin().identity.serial_number.clone(),
+            mac: device.admin().identity.mac_octets(),
             ip: v4,
             ports: vec![port],
         };
