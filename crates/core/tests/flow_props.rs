@@ -151,8 +151,14 @@ proptest! {
             };
         }
         if !connected {
-            let c = conn.expect("the device dialled");
+            // The last write may still be on the wire: the device dials once it has crossed.
             now = now.max(connect_at);
+            for a in program.take(run_until(&mut d, now), &mut sent) {
+                if let Action::Connect { conn: c, .. } = a {
+                    conn = Some(c);
+                }
+            }
+            let c = conn.expect("the device dialled");
             d.handle(Event::Net(NetEvent::Connected { conn: c, peer: peer() }), now);
         }
         program.take(run_until(&mut d, now + Duration::from_secs(120)), &mut sent);

@@ -29,12 +29,16 @@ pub enum Kind {
     },
     /// A dotted-quad IPv4 address.
     Ipv4,
-    /// A secret (a password): kept only as a hash, never shown. Given as a plaintext of at most
-    /// `max_len` bytes (hashed before the device keeps it) or as an Argon2 PHC string; every API
-    /// answer and export shows [`super::secrets::MASK`] instead (docs/management.md).
+    /// A secret (a password), never shown: every API answer and export shows
+    /// [`super::secrets::MASK`] instead (docs/management.md). A `hashed` secret (an account's
+    /// password) is kept only as a hash: given as a plaintext of at most `max_len` bytes (hashed
+    /// before the device keeps it) or as an Argon2 PHC string. A secret the device must present
+    /// to someone else (the SMTP password) cannot be hashed and is kept as given.
     Secret {
         /// Longest plaintext allowed in bytes.
         max_len: usize,
+        /// Kept only as an Argon2id hash.
+        hashed: bool,
     },
     /// A list of records (the item keys are the specs under `path[]`).
     List {
@@ -154,7 +158,7 @@ pub const KEYS: &[KeySpec] = &[
     key("network.smtp.sender", K::Text { max_len: 127 }, D::Str("m2285@localhost"), "Sender address of the device's e-mails (MAIL FROM and From:)."),
     key("network.smtp.auth", K::Bool, D::Bool(false), "Log in to the SMTP server (AUTH PLAIN) with network.smtp.user and network.smtp.password."),
     key("network.smtp.user", K::Text { max_len: 63 }, D::Str(""), "SMTP user name (with network.smtp.auth)."),
-    key("network.smtp.password", K::Text { max_len: 63 }, D::Str(""), "SMTP password (with network.smtp.auth). Never logged; shown as \"***\" by the control API."),
+    key("network.smtp.password", K::Secret { max_len: 63, hashed: false }, D::Str(""), "SMTP password (with network.smtp.auth). Never logged; shown as \"***\" by the control API."),
     // Locating server (manual §3.11, §11.9)
     key("network.locating.enabled", K::Bool, D::Bool(false), "Report the device to a locating server over UDP every network.locating.interval_s."),
     key("network.locating.server", K::Ipv4, D::Str("127.0.0.1"), "Locating server's IPv4 address (loopback in the simulator)."),
@@ -217,7 +221,7 @@ pub const KEYS: &[KeySpec] = &[
     key("system.users", K::List { max_items: 16 }, D::Records(crate::admin::accounts::FACTORY_USERS), "Accounts (docs/management.md \"Accounts\"): the administrator for the configuration menus, root, and ordinary users for port authentication. Factory: admin/admin (admin) and root/root (root)."),
     key("system.users[].name", K::Text { max_len: 31 }, D::Str(""), "User name (case-sensitive, unique)."),
     key("system.users[].role", K::OneOf(&["admin", "root", "user"]), D::Str("user"), "What the account may do: admin and root manage the device, user only logs in to the data port. Every account may log in to the data port."),
-    key("system.users[].password", K::Secret { max_len: 63 }, D::Str(""), "Password. Kept only as an Argon2id hash; given as plaintext (hashed at once) or as a PHC hash string; shown as \"***\" everywhere. Empty = the account cannot log in."),
+    key("system.users[].password", K::Secret { max_len: 63, hashed: true }, D::Str(""), "Password. Kept only as an Argon2id hash; given as plaintext (hashed at once) or as a PHC hash string; shown as \"***\" everywhere. Empty = the account cannot log in."),
     key("system.login.max_failures", K::Int { min: 1, max: 100 }, D::Int(5), "Failed logins from one address within system.login.lockout_s after which that address may not try again until lockout_s has passed without a failure."),
     key("system.login.lockout_s", K::Int { min: 1, max: 86400 }, D::Int(60), "The failed-login window and lockout time in seconds."),
     key("system.filter.rules", K::List { max_items: 32 }, D::EmptyList, "IP filter rules (notes §3.5, §11.3), first match wins; no match = accept (factory: no rules, everything accepted)."),
@@ -265,8 +269,17 @@ pub fn allowed(kind: &Kind) -> String {
         K::OneOf(list) => format!("one of {}", list.join(", ")),
         K::Text { max_len } => format!("text of at most {max_len} bytes"),
         K::Ipv4 => "an IPv4 address like 192.168.1.10".into(),
-        K::Secret { max_len } => {
+        K::Secret {
+            max_len,
+            hashed: true,
+        } => {
             format!("a password of at most {max_len} bytes, or its Argon2 PHC hash")
+        }
+        K::Secret {
+            max_len,
+            hashed: false,
+        } => {
+            format!("a password of at most {max_len} bytes (never shown)")
         }
         K::List { max_items } => format!("a list of at most {max_items} records"),
     }

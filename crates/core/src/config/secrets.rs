@@ -19,6 +19,11 @@ pub fn is_secret(spec_path: &str) -> bool {
     schema::find(spec_path).is_some_and(|k| matches!(k.kind, Kind::Secret { .. }))
 }
 
+/// True when the schema path is a secret kept only as a hash (an account's password).
+pub fn is_hashed(spec_path: &str) -> bool {
+    schema::find(spec_path).is_some_and(|k| matches!(k.kind, Kind::Secret { hashed: true, .. }))
+}
+
 /// True when the key (`system.users[2].password`) is a secret.
 pub fn is_secret_key(key: &str) -> bool {
     is_secret(&super::validate::list_pattern(key))
@@ -28,7 +33,7 @@ pub fn is_secret_key(key: &str) -> bool {
 /// here with `salt` (call it where hashing cannot stall anything, e.g. the control API's own
 /// thread); hashes, the mask and the empty password pass unchanged. Other keys pass unchanged.
 pub fn prepare_value(key: &str, raw: &str, salt: [u8; crate::admin::accounts::SALT_LEN]) -> String {
-    if !is_secret_key(key)
+    if !is_hashed(&super::validate::list_pattern(key))
         || raw.is_empty()
         || raw == MASK
         || crate::admin::accounts::is_password_hash(raw)
@@ -191,7 +196,8 @@ mod tests {
             !export.contains("s3cret") && !export.contains("$argon2"),
             "{export}"
         );
-        assert_eq!(export.matches(MASK).count(), 3);
+        // Three account passwords and the SMTP password (kept as given, masked all the same).
+        assert_eq!(export.matches(MASK).count(), 4);
         assert_eq!(
             c.get_masked("system.users[2].password"),
             Some(Value::String(MASK.into()))

@@ -207,9 +207,11 @@ fn check_leaf(spec: &KeySpec, value: &Value) -> Result<Value, String> {
         (Kind::OneOf(list), Value::String(s)) => list.contains(&s.as_str()),
         (Kind::Text { max_len }, Value::String(s)) => s.len() <= *max_len,
         (Kind::Ipv4, Value::String(s)) => s.parse::<std::net::Ipv4Addr>().is_ok(),
-        (Kind::Secret { max_len }, Value::String(s)) => {
-            crate::admin::accounts::is_password_hash(s)
-                || (s.len() <= *max_len && !s.starts_with('$') && !s.chars().any(char::is_control))
+        (Kind::Secret { max_len, hashed }, Value::String(s)) => {
+            (*hashed && crate::admin::accounts::is_password_hash(s))
+                || (s.len() <= *max_len
+                    && !(*hashed && s.starts_with('$'))
+                    && !s.chars().any(char::is_control))
         }
         _ => false,
     };
