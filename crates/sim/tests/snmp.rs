@@ -409,3 +409,27 @@ fn a_set_sys_contact_survives_save_and_reboot_and_the_reboot_is_a_warm_start() {
         "after save and reboot: {out}"
     );
 }
+
+#[test]
+fn the_ip_filter_silences_the_agent_for_a_refused_address() {
+    // net-snmp's tools send from 127.0.0.1: a rule that drops it for the SNMP service only.
+    let mut sim = start(&[
+        "--set",
+        "system.filter.rules[0].address=127.0.0.1",
+        "--set",
+        "system.filter.rules[0].service=snmp",
+        "--set",
+        "system.filter.rules[0].rule=drop",
+    ]);
+    let (code, out, err) = tool(
+        "snmpget",
+        &["-v2c", "-c", "public", &sim.snmp_target(), SYS_CONTACT],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("Timeout"), "no answer expected: {out} {err}");
+    let refused = sim.wait_event("filter_refused", T);
+    assert_eq!(refused["service"], "snmp", "{refused}");
+    // The data port is another service: the same address still reaches it.
+    let _peer = sim.connect();
+    sim.wait_event("session_opened", T);
+}

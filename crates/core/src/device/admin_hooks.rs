@@ -59,6 +59,25 @@ impl Device {
         }
     }
 
+    /// The IP filter for one datagram to `service` from `from` (docs/management.md "IP
+    /// filtering"): true when it may be answered. A refused datagram is counted and logged as
+    /// `filter_refused`; Drop and Reject both mean no answer for a datagram. Runtimes call this
+    /// for the services they own (the SNMP agent); the data port's UDP goes through it here.
+    pub fn screen_datagram(&mut self, service: Service, from: std::net::SocketAddr) -> bool {
+        let rules = &self.config.system.filter.rules;
+        let (verdict, rule) = self.admin.filter.check(rules, service, from.ip());
+        if verdict == Verdict::Accept {
+            return true;
+        }
+        self.notify(DeviceEvent::FilterRefused {
+            service: service.name(),
+            peer: from,
+            verdict,
+            rule,
+        });
+        false
+    }
+
     /// Filters a network event before the port sees it; true when it was consumed here.
     pub(super) fn admin_net_event(&mut self, event: &NetEvent, now: Instant) -> bool {
         match event {
@@ -101,18 +120,7 @@ impl Device {
                 from,
                 ..
             } if self.config.port1.host.mode == HostMode::Udp => {
-                let rules = &self.config.system.filter.rules;
-                let (verdict, rule) = self.admin.filter.check(rules, Service::Port1Udp, from.ip());
-                if verdict == Verdict::Accept {
-                    return false;
-                }
-                self.notify(DeviceEvent::FilterRefused {
-                    service: Service::Port1Udp.name(),
-                    peer: *from,
-                    verdict,
-                    rule,
-                });
-                true
+                !self.screen_datagram(Service::Port1Udp, *from)
             }
             NetEvent::Datagram {
                 listener: ListenerId::Mgmt,

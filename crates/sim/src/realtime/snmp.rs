@@ -6,6 +6,7 @@
 //! one event stream ([`SnmpService::on_event`]) plus the two things only the runtime sees: the
 //! power-on (coldStart) and a fault that cuts the network (linkDown/linkUp).
 
+use m2285_core::admin::filter::Service;
 use m2285_core::io::DeviceEvent;
 use m2285_core::{Config, Device};
 use m2285_snmp::view::{from_device, ticks, HostFacts};
@@ -91,6 +92,10 @@ impl SnmpService {
             };
             if self.link_down {
                 // The cable is cut: the request never reached the device.
+                continue;
+            }
+            if !device.screen_datagram(Service::Snmp, from) {
+                // Refused by the IP filter: no answer, counted and logged by the device.
                 continue;
             }
             let view = from_device(
