@@ -94,6 +94,26 @@ pub fn engine_now() -> m2285_time::Instant {
     m2285_time::Instant::from_nanos(nanos)
 }
 
+/// Starts the Telnet and SSH consoles of the device at `ip` (their host ports from `config`, or
+/// free ones with `sim.free_ports`) and returns the ports they listen on. A console that cannot
+/// listen (port 23 or 22 needs privileges) is reported and left out, not fatal: the serial data
+/// path does not depend on it.
+pub fn start_all(
+    config: &m2285_core::Config,
+    ip: IpAddr,
+    bridge: Bridge,
+    state_dir: &std::path::Path,
+) -> (Option<u16>, Option<u16>) {
+    let port = |configured: u16| if config.sim.free_ports { 0 } else { configured };
+    let telnet = start_telnet(ip, port(config.sim.telnet_port), bridge.clone())
+        .map_err(|e| tracing::warn!("{e}"))
+        .ok();
+    let ssh = start_ssh(ip, port(config.sim.ssh_port), bridge, state_dir)
+        .map_err(|e| tracing::warn!("{e}"))
+        .ok();
+    (telnet, ssh)
+}
+
 /// Binds the SSH console on `ip:port` (0 = a free port) with the host key of `state_dir` (made
 /// there on first boot) and serves it on the management thread; returns the port.
 pub fn start_ssh(

@@ -7,6 +7,7 @@
 //! through a `mio::Waker` and a crossbeam channel. docs/architecture.md explains the choice.
 
 mod admin_calls;
+mod boot_state;
 mod clock;
 mod console_calls;
 mod control_calls;
@@ -20,6 +21,9 @@ mod store_calls;
 mod store_io;
 mod timer;
 pub mod trace;
+
+pub use boot_state::load_config;
+use boot_state::{platform, rtc_offset};
 
 use crate::cli::RunArgs;
 use crate::output;
@@ -36,7 +40,6 @@ use serial::SerialEndpoint;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::os::fd::AsRawFd;
-use std::path::PathBuf;
 use std::time::Duration;
 
 const PTY: usize = 0;
@@ -173,24 +176,7 @@ impl Runtime {
                 let _ = wake_console.wake();
             }),
         };
-        let telnet_port = if config.sim.free_ports {
-            0
-        } else {
-            config.sim.telnet_port
-        };
-        // A console that cannot listen (port 23 needs privileges) is reported, not fatal: the
-        // serial data path does not depend on it.
-        let telnet = crate::console::start_telnet(args.ip, telnet_port, bridge.clone())
-            .map_err(|e| tracing::warn!("{e}"))
-            .ok();
-        let ssh_port = if config.sim.free_ports {
-            0
-        } else {
-            config.sim.ssh_port
-        };
-        let ssh = crate::console::start_ssh(args.ip, ssh_port, bridge, state_dir)
-            .map_err(|e| tracing::warn!("{e}"))
-            .ok();
+        let (telnet, ssh) = crate::console::start_all(&config, args.ip, bridge, state_dir);
         let mut rt = Runtime {
             poll,
             clock,
@@ -567,38 +553,6 @@ impl Runtime {
         }
     }
 
-    /// Sends the e-mail a port event asks for, on a helper thread.
-    fn mail_for(&mut self, event: &m2285_core::io::DeviceEvent, now: Instant) {
-        let m2285_core::io::DeviceEvent::PortEvent {
-            keyword,
-            email: true,
-            ..
-        } = event
-        else {
-            return;
-        };
-        let config = self.device.config().clone();
-        let Some(mail) = notify::port_event_mail(&config, self.ip, keyword, now) else {
-            return;
-        };
-        let (tx, waker) = (self.wake_tx.clone(), self.waker.clone());
-        let (to, keyword) = (mail.to.clone(), keyword.clone());
-        let spawned = std::thread::Builder::new()
-            .name("smtp".into())
-            .spawn(move || {
-                let result = notify::send_mail(&config, mail);
-                let _ = tx.send(Wakeup::MailDone {
-                    to,
-                    keyword,
-                    result,
-                });
-                let _ = waker.wake();
-            });
-        if let Err(e) = spawned {
-            tracing::warn!("cannot start the e-mail thread: {e}");
-        }
-    }
-
     /// True when SIGINT or SIGTERM arrived.
     fn drain_signals(&mut self) -> bool {
         let mut buf = [0u8; 64];
@@ -645,57 +599,4 @@ fn register_signals(poll: &Poll, token: Token) -> Result<mio::net::UnixStream, S
         .map_err(|e| e.to_string())?;
     let _ = read.as_raw_fd();
     Ok(read)
-}
-
-/// What the device learns about its host at power-on: the wall clock's Unix time, the RTC offset
-/// kept in the state directory, and a hardware id from the state directory's path (so the serial
-/// number and MAC stay the same across restarts).
-fn platform(state_dir: &std::path::Path) -> m2285_core::admin::Platform {
-    let unix_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    let rtc_offset_ms = rtc_offset(state_dir);
-    let path = std::fs::canonicalize(state_dir).unwrap_or_else(|_| state_dir.to_path_buf());
-    m2285_core::admin::Platform {
-        unix_ms_at_power_on: unix_ms,
-        rtc_offset_ms,
-        hardware_id: m2285_core::admin::identity::hardware_id(path.as_os_str().as_encoded_bytes()),
-    }
-}
-
-/// The RTC offset the state directory keeps (0 when there is none).
-pub(super) fn rtc_offset(state_dir: &std::path::Path) -> i64 {
-    m2285_hostfs::read_private(&state_dir.join(m2285_core::admin::clock::RTC_FILE), 64)
-        .ok()
-        .flatten()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|t| t.trim().parse().ok())
-        .unwrap_or(0)
-}
-
-/// Loads the configuration the way the device does at boot: `--config`, else the one saved in
-/// the state directory, else factory; then the `--set` overrides.
-pub fn load_config(args: &RunArgs, state_dir: &std::path::Path) -> Result<Config, String> {
-    let (source, text): (PathBuf, Option<String>) = match &args.config {
-        Some(path) => {
-            let text = m2285_hostfs::read_regular_text(path, m2285_hostfs::USER_FILE_LIMIT)
-                .map_err(|e| format!("--config: {e}"))?;
-            (path.clone(), Some(text))
-        }
-        None => match crate::state_dir::saved_config(state_dir)? {
-            Some((path, text)) => (path, Some(text)),
-            None => (PathBuf::from("factory defaults"), None),
-        },
-    };
-    let base = match text {
-        Some(text) => Config::from_toml_str(&text)
-            .map_err(|errors| crate::config_errors(&source.display().to_string(), &errors))?,
-        None => Config::factory(),
-    };
-    let mut config = base
-        .with_sets(args.sets.iter().map(String::as_str))
-        .map_err(|errors| crate::config_errors("--set", &errors))?;
-    // Plaintext passwords (a file or --set) are hashed here, before the loop runs.
-    config.seal_secrets(&mut rand::random);
-    Ok(config)
 }

@@ -154,3 +154,37 @@ impl Locating {
         }
     }
 }
+
+impl super::Runtime {
+    /// Sends the e-mail a port event asks for, on a helper thread.
+    pub(super) fn mail_for(&mut self, event: &m2285_core::io::DeviceEvent, now: Instant) {
+        let m2285_core::io::DeviceEvent::PortEvent {
+            keyword,
+            email: true,
+            ..
+        } = event
+        else {
+            return;
+        };
+        let config = self.device.config().clone();
+        let Some(mail) = port_event_mail(&config, self.ip, keyword, now) else {
+            return;
+        };
+        let (tx, waker) = (self.wake_tx.clone(), self.waker.clone());
+        let (to, keyword) = (mail.to.clone(), keyword.clone());
+        let spawned = std::thread::Builder::new()
+            .name("smtp".into())
+            .spawn(move || {
+                let result = send_mail(&config, mail);
+                let _ = tx.send(super::Wakeup::MailDone {
+                    to,
+                    keyword,
+                    result,
+                });
+                let _ = waker.wake();
+            });
+        if let Err(e) = spawned {
+            tracing::warn!("cannot start the e-mail thread: {e}");
+        }
+    }
+}
