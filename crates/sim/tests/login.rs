@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use nix::sys::termios::BaudRate;
-use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::io::Write;
+use std::process::Command;
 use std::time::Duration;
 
 const T: Duration = Duration::from_secs(10);
@@ -99,28 +99,19 @@ fn passwords_are_never_logged() {
     // Run with debug logs on stderr and look for the passwords there.
     let dir = temp_dir("login-log");
     let ip = unique_ip();
-    let mut child = Command::new(binary())
-        .args(["--ip", &ip.to_string(), "--state-dir"])
-        .arg(dir.join("state"))
-        .args([
-            "--config",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../../sim-configs/login.toml"),
-            "--set",
-            "sim.free_ports=true",
-            "--log",
-            "trace",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut first = Vec::new();
-    let mut b = [0u8; 1];
-    while stdout.read(&mut b).unwrap_or(0) == 1 && b[0] != b'\n' {
-        first.push(b[0]);
-    }
-    let ready: serde_json::Value = serde_json::from_slice(&first).expect("ready line");
+    let (mut child, ready, _stdout) = spawn_reading_ready(
+        Command::new(binary())
+            .args(["--ip", &ip.to_string(), "--state-dir"])
+            .arg(dir.join("state"))
+            .args([
+                "--config",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/../../sim-configs/login.toml"),
+                "--set",
+                "sim.free_ports=true",
+                "--log",
+                "trace",
+            ]),
+    );
     let port = ready["ports"]["data"].as_u64().expect("data port") as u16;
     let mut net = std::net::TcpStream::connect((ip, port)).expect("connect");
     net.write_all(b"operator\r\nwrong-pass\r\noperator\r\nletmein\r\n")

@@ -16,6 +16,7 @@ pub mod faults;
 pub mod fleet;
 mod notify;
 mod serial;
+mod signals;
 mod snmp;
 mod store_calls;
 mod store_io;
@@ -34,12 +35,12 @@ use m2285_core::{Config, Device, Event};
 use m2285_net::{HostNet, HostNotice, TokenSpace};
 use m2285_time::Instant;
 use m2285_uart::pty::HostPty;
-use mio::{Events, Interest, Poll, Token, Waker};
+use mio::{Events, Interest, Poll, Waker};
 use serde_json::json;
 use serial::SerialEndpoint;
+use signals::register_signals;
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 const PTY: usize = 0;
@@ -583,20 +584,4 @@ fn net_room(device: &Device, serial_backed_up: bool) -> impl Fn(ConnId) -> usize
             device.net_input_room(conn)
         }
     }
-}
-
-fn register_signals(poll: &Poll, token: Token) -> Result<mio::net::UnixStream, String> {
-    let (read, write) = std::os::unix::net::UnixStream::pair().map_err(|e| e.to_string())?;
-    read.set_nonblocking(true).map_err(|e| e.to_string())?;
-    write.set_nonblocking(true).map_err(|e| e.to_string())?;
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let w = write.try_clone().map_err(|e| e.to_string())?;
-        signal_hook::low_level::pipe::register(sig, w).map_err(|e| e.to_string())?;
-    }
-    let mut read = mio::net::UnixStream::from_std(read);
-    poll.registry()
-        .register(&mut read, token, Interest::READABLE)
-        .map_err(|e| e.to_string())?;
-    let _ = read.as_raw_fd();
-    Ok(read)
 }

@@ -211,3 +211,24 @@ pub fn write_in_thread<W: Write + Send + 'static>(
         w
     })
 }
+
+/// Starts `cmd` with stdout and stderr piped and reads its ready line (the first line on
+/// stdout), for tests that go on to read everything the binary prints after it.
+pub fn spawn_reading_ready(
+    cmd: &mut std::process::Command,
+) -> (std::process::Child, Value, std::process::ChildStdout) {
+    use std::io::Read;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = Vec::new();
+    let mut b = [0u8; 1];
+    while stdout.read(&mut b).unwrap_or(0) == 1 && b[0] != b'\n' {
+        first.push(b[0]);
+    }
+    let ready: Value = serde_json::from_slice(&first).expect("ready line");
+    (child, ready, stdout)
+}
