@@ -34,7 +34,7 @@ use m2285_core::io::{Action, ConnId, NetEvent};
 use m2285_core::{Config, Device, Event};
 use m2285_net::{HostNet, HostNotice, TokenSpace};
 use m2285_time::Instant;
-use m2285_uart::pty::HostPty;
+use m2285_pty::HostPty;
 use mio::{Events, Interest, Poll, Waker};
 use serde_json::json;
 use serial::SerialEndpoint;

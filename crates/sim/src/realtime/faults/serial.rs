@@ -10,7 +10,7 @@
 //! rate holds however the program's writes are split.
 
 use super::{Boundary, Faults};
-use m2285_uart::pty::{HostPty, PtyRead};
+use m2285_pty::{HostPty, PtyRead};
 use m2285_virtual::faults::{Direction, ErrorAction, FaultKind};
 use m2285_virtual::rng::SimRng;
 use m2285_virtual::trace::{Bytes, TraceEvent};
