@@ -39,7 +39,6 @@ pub struct Device {
     last_now: Instant,
     seed: u64,
     tls: Option<TlsMaterial>,
-    unix_time_at_power_on: Option<i64>,
     /// Decoded network data that did not fit the network→serial buffer at once (a TLS record
     /// or Telnet chunk can decode to more than the room the runtime was given). While anything
     /// waits here the device takes no more from the network, so nothing is lost.
@@ -108,7 +107,6 @@ impl Device {
             last_now: now,
             seed: 0,
             tls,
-            unix_time_at_power_on: None,
             serial_backlog: VecDeque::new(),
             line_state: line_rules::LineState::default(),
             event_watch: port_events::EventWatch::default(),
@@ -124,6 +122,7 @@ impl Device {
             .port
             .set_minute(line_rules::minute(&device.config), now);
         device.rebuild_stack_config();
+        device.set_tls_clock(now);
         device.line_rules(now);
         device
     }
@@ -133,13 +132,6 @@ impl Device {
     pub fn set_seed(&mut self, seed: u64) {
         self.seed = seed;
         self.admin.set_seed(seed);
-        self.rebuild_stack_config();
-    }
-
-    /// What TLS takes as "now": seconds since the Unix epoch at power-on (plus device time), or
-    /// `None` to use the host's clock (real time).
-    pub fn set_unix_time_at_power_on(&mut self, unix: Option<i64>) {
-        self.unix_time_at_power_on = unix;
         self.rebuild_stack_config();
     }
 
@@ -214,13 +206,9 @@ impl Device {
             }
         };
         let (tls, tls_client) = tls.unwrap_or((None, None));
-        let unix_time = self
-            .unix_time_at_power_on
-            .map(|t| t + i64::try_from(self.last_now.as_nanos() / 1_000_000_000).unwrap_or(0));
         let client = StackConfig {
             tls: tls_client,
             tls_server_name: None,
-            unix_time,
             telnet: telnet.clone(),
             login: None,
         };
@@ -228,7 +216,6 @@ impl Device {
             StackConfig {
                 tls,
                 tls_server_name: None,
-                unix_time,
                 telnet,
                 login: port.host.user_auth.then(|| LoginConfig {
                     users: self
@@ -272,6 +259,7 @@ impl Device {
         if !self.boot_if_due(now) {
             return;
         }
+        self.set_tls_clock(now);
         self.scratch.clear();
         let limit = self.serial_rx_limit();
         self.serial

@@ -10,7 +10,9 @@
 //! 1. the session's own time, while a [`crate::TlsSession`] given one
 //!    ([`crate::TlsSession::set_unix_time`]) is inside an Mbed TLS call on this thread;
 //! 2. the process-wide time set with [`set_unix_time`];
-//! 3. the real wall clock (`SystemTime::now()`).
+//! 3. the real wall clock (`SystemTime::now()`), for sessions given no time (this crate's tests
+//!    and examples). The device model (`m2285-core`) always gives its sessions the device's
+//!    date, so it never reaches this case.
 //!
 //! **Every binary (and test or example target) that links this crate must pass
 //! `-Wl,--wrap=time` to the linker**, e.g. from its `build.rs`:

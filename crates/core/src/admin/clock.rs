@@ -69,6 +69,12 @@ impl Clock {
             .saturating_add(self.offset_ms)
     }
 
+    /// The date and time at `now` in whole seconds since the Unix epoch (rounded down): what the
+    /// device's TLS sessions see as "now" (certificate validity, hello randoms).
+    pub fn unix_secs(&self, now: Instant) -> i64 {
+        self.unix_ms(now).div_euclid(1000)
+    }
+
     /// Milliseconds since boot.
     pub fn uptime_ms(&self, now: Instant) -> u64 {
         u64::try_from(now.saturating_since(self.booted_at).as_millis()).unwrap_or(u64::MAX)

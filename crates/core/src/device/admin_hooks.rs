@@ -16,6 +16,7 @@ impl Device {
     pub fn set_platform(&mut self, platform: Platform) {
         let booted_at = self.booted_at;
         self.admin.set_platform(platform, booted_at);
+        self.set_tls_clock(self.last_now);
         // The boot message queued by `new` is logged when taken, so it carries this identity.
         if let Some(Action::Notify(ev @ DeviceEvent::Booted { .. })) = self
             .actions
@@ -35,7 +36,16 @@ impl Device {
     pub fn set_clock(&mut self, unix_ms: i64, now: Instant) {
         self.handle_timeout(now);
         let event = self.admin.set_clock(unix_ms, now, &mut self.actions);
+        self.set_tls_clock(now);
         self.notify(event);
+    }
+
+    /// Tells the data port what the device's clock reads at `now`, so every TLS session it
+    /// drives in this call sees the device's date (the admin clock's one rule: the platform's
+    /// Unix time at device time zero, plus the device time, plus the RTC offset). Called with the
+    /// `now` of every call and whenever the clock is set; the model never reads the host clock.
+    pub(super) fn set_tls_clock(&mut self, now: Instant) {
+        self.port.set_unix_time(self.admin.clock.unix_secs(now));
     }
 
     /// Empties the port log.
@@ -127,10 +137,12 @@ impl Device {
                 from,
                 data,
             } => {
-                if let Some(ev) =
+                let event =
                     self.admin
-                        .mgmt_datagram(*from, data, &self.config, now, &mut self.actions)
-                {
+                        .mgmt_datagram(*from, data, &self.config, now, &mut self.actions);
+                // An SNTP answer may have moved the clock.
+                self.set_tls_clock(now);
+                if let Some(ev) = event {
                     self.notify(ev);
                 }
                 true

@@ -112,6 +112,7 @@ impl Device {
             port.set_modem_state(self.lines.modem_state_bits(), &mut self.actions, now);
             port.boot(&mut self.actions);
             self.port = port;
+            self.set_tls_clock(now);
         } else {
             self.port.set_config(n.clone());
         }

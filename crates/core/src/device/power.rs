@@ -100,7 +100,6 @@ impl Device {
         fresh.boots = self.boots + 1;
         fresh.seed = next_seed(self.seed, fresh.boots);
         fresh.admin.set_seed(fresh.seed);
-        fresh.unix_time_at_power_on = self.unix_time_at_power_on;
         fresh.serial.peer_attached = self.serial.peer_attached;
         fresh.serial.observed_baud = self.serial.observed_baud;
         fresh.rebuild_stack_config();

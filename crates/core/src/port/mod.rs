@@ -71,6 +71,9 @@ pub struct DataPort {
     pending_peer: Option<std::net::SocketAddr>,
     /// Stack settings for sessions the device opens (TLS client role).
     client_stack_cfg: StackConfig,
+    /// The device's date at the `now` of the current call, in seconds since the Unix epoch
+    /// ([`DataPort::set_unix_time`]): what every session's TLS sees.
+    unix_time: i64,
     /// Counters.
     pub stats: PortStats,
 }
@@ -100,6 +103,7 @@ impl DataPort {
             serial_out: Vec::new(),
             pending_peer: None,
             client_stack_cfg: StackConfig::default(),
+            unix_time: 0,
             stats: PortStats::default(),
             cfg,
         }
@@ -116,6 +120,13 @@ impl DataPort {
         self.stack_cfg = cfg;
         self.client_stack_cfg = client;
         self.seed = seed;
+    }
+
+    /// The device's date at the `now` of the call in progress (seconds since the Unix epoch),
+    /// from the admin clock; the device sets it on every call, so TLS never sees the host clock
+    /// nor a time frozen at power-on.
+    pub fn set_unix_time(&mut self, unix_time: i64) {
+        self.unix_time = unix_time;
     }
 
     /// Bytes the port produced for the serial side (modem emulation's echo and result codes).
@@ -172,6 +183,7 @@ impl DataPort {
     ) -> StackOutput {
         let mut o = StackOutput::default();
         if let Some(s) = self.sessions.get_mut(conn) {
+            s.stack.set_unix_time(self.unix_time);
             f(&mut s.stack, &mut o);
         }
         if !o.to_net.is_empty() {
@@ -435,7 +447,7 @@ impl DataPort {
         out: &mut VecDeque<Action>,
     ) -> bool {
         let seed = self.next_seed(conn);
-        let started = SessionStack::start(cfg, seed, self.modem_state);
+        let started = SessionStack::start(cfg, seed, self.modem_state, self.unix_time);
         let (stack, first) = match started {
             Ok(s) => s,
             Err(reason) => {
@@ -492,6 +504,7 @@ impl DataPort {
         };
         // A clean TLS shutdown (close_notify) before the socket closes.
         let mut o = StackOutput::default();
+        session.stack.set_unix_time(self.unix_time);
         session.stack.close(&mut o);
         if !o.to_net.is_empty() {
             out.push_back(Action::Send {

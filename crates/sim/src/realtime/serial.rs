@@ -2,8 +2,8 @@
 
 use super::faults::FaultyPty;
 use m2285_core::{Device, Event, LineEvent};
-use m2285_time::Instant;
 use m2285_pty::PtyRead;
+use m2285_time::Instant;
 use std::time::Duration;
 
 /// How often the runtime looks at the PTY for a program opening or closing it and for the baud

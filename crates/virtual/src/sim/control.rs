@@ -117,8 +117,6 @@ impl Simulation {
         // fixed calendar: nothing here may read the host's clock.
         self.boots += 1;
         device.set_seed(SimRng::new(self.seed, &format!("device.boot:{}", self.boots)).next_u64());
-        let unix = SIM_EPOCH_UNIX + (self.now.as_nanos() / 1_000_000_000) as i64;
-        device.set_unix_time_at_power_on(Some(unix));
         let rtc_offset_ms = self
             .state_files
             .get(m2285_core::admin::clock::RTC_FILE)

@@ -79,8 +79,6 @@ pub struct StackConfig {
     pub tls: Option<TlsEngineConfig>,
     /// Host name to verify in client role.
     pub tls_server_name: Option<String>,
-    /// Seconds since the Unix epoch TLS should see, or `None` for the host's clock.
-    pub unix_time: Option<i64>,
     /// Telnet/RFC 2217 settings, when the port speaks Telnet.
     pub telnet: Option<TelnetConfig>,
     /// The user list, when sessions must log in first (port1.host.user_auth).
@@ -100,11 +98,13 @@ impl std::fmt::Debug for StackConfig {
 impl SessionStack {
     /// Builds the layers for a new session and returns what must be sent first (Telnet
     /// negotiation, a TLS ClientHello). `seed` drives the TLS randomness; `modem_state` is the
-    /// current line state for RFC 2217.
+    /// current line state for RFC 2217; `unix_time` is the device's date now (seconds since the
+    /// Unix epoch), what TLS sees until [`SessionStack::set_unix_time`] moves it on.
     pub fn start(
         cfg: &StackConfig,
         seed: [u8; 32],
         modem_state: u8,
+        unix_time: i64,
     ) -> Result<(Self, StackOutput), String> {
         let tls = match &cfg.tls {
             Some(engine) => Some(
@@ -112,7 +112,7 @@ impl SessionStack {
                     engine,
                     cfg.tls_server_name.as_deref(),
                     seed,
-                    cfg.unix_time,
+                    Some(unix_time),
                 )
                 .map_err(|e| format!("TLS: {e}"))?,
             ),
@@ -131,6 +131,14 @@ impl SessionStack {
             stack.send_data(&prompt, &mut out);
         }
         Ok((stack, out))
+    }
+
+    /// The device's date now (seconds since the Unix epoch): what TLS sees in the calls that
+    /// follow (certificate validity, hello randoms). The port sets it before every step.
+    pub fn set_unix_time(&mut self, unix_time: i64) {
+        if let Some(tls) = &mut self.tls {
+            tls.set_unix_time(Some(unix_time));
+        }
     }
 
     /// True when data may flow: no TLS, or its handshake is done; no login, or it succeeded.
