@@ -6,6 +6,9 @@
 use serde::Serialize;
 use std::net::SocketAddr;
 
+mod close;
+pub use close::{CloseReason, Failure};
+
 /// A network connection, named by whoever created it: the runtime numbers the connections it
 /// accepts from 1 upwards; the device numbers the ones it opens from [`ConnId::DEVICE_BASE`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -241,28 +244,6 @@ pub enum Action {
     Notify(DeviceEvent),
     /// One step of writing flash (a save); report it with [`Event::Flash`].
     Flash(crate::store::FlashOp),
-}
-
-/// Why a session ended.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CloseReason {
-    /// The peer closed it.
-    PeerClosed,
-    /// No serial traffic for the inactivity timeout.
-    InactivityTimeout,
-    /// The connection failed (reset, keep-alive timeout, ...).
-    Failed(String),
-    /// The port was disabled or its mode changed.
-    PortDisabled,
-    /// Modem emulation hung up (`ATH`, `+++`/DTR drop, `AT\T`).
-    HungUp,
-    /// DSR dropped while `port1.serial.dsr` is allow_only_when_high.
-    DsrLow,
-    /// The peer did not log in (wrong credentials too often, or too slowly).
-    LoginFailed,
-    /// The device went down for a reboot.
-    Reboot,
 }
 
 /// A notification for users and tests.

@@ -70,10 +70,7 @@ impl Notification {
             }),
             DeviceEvent::SessionClosed { port, reason, .. } => Some(Notification::SessionClosed {
                 port: *port,
-                reason: match reason {
-                    m2285_core::io::CloseReason::Failed(why) => format!("failed: {why}"),
-                    other => format!("{other:?}"),
-                },
+                reason: reason.to_string(),
             }),
             DeviceEvent::PortEvent {
                 port,

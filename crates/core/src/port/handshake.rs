@@ -3,13 +3,10 @@
 //! port's few session slots for ever. Applies to both roles.
 
 use super::DataPort;
-use crate::io::{Action, CloseReason, ConnId};
+use crate::io::{Action, CloseReason, ConnId, Failure};
 use m2285_time::Instant;
 use std::collections::VecDeque;
 use std::time::Duration;
-
-/// The reason a session closed by the deadline reports (`session_closed`).
-pub const HANDSHAKE_TIMED_OUT: &str = "TLS: handshake timed out";
 
 impl DataPort {
     fn handshake_timeout(&self) -> Duration {
@@ -32,7 +29,11 @@ impl DataPort {
             );
             self.stats.tls_failures += 1;
             self.stats.session_errors += 1;
-            self.end(conn, CloseReason::Failed(HANDSHAKE_TIMED_OUT.into()), out);
+            self.end(
+                conn,
+                CloseReason::Failed(Failure::TlsHandshakeTimedOut),
+                out,
+            );
         }
     }
 

@@ -22,7 +22,8 @@ pub use stack::{SessionStack, StackConfig, StackNote, StackOutput};
 
 use crate::config::{self, HostMode};
 use crate::io::{
-    Action, CloseReason, ConnId, DeviceEvent, KeepaliveParams, ListenerId, NetEvent, Transport,
+    Action, CloseReason, ConnId, DeviceEvent, Failure, KeepaliveParams, ListenerId, NetEvent,
+    Transport,
 };
 use crate::stats::PortStats;
 use m2285_time::Instant;
@@ -211,15 +212,11 @@ impl DataPort {
         }
         self.login_notes(conn, &o.notes, out);
         if let Some(reason) = o.close.take() {
-            if reason == stack::login::LOGIN_FAILED {
-                self.end(conn, CloseReason::LoginFailed, out);
-                return o;
+            if let CloseReason::Failed(failure) = &reason {
+                self.stats.tls_failures += u64::from(failure.is_tls());
+                self.stats.session_errors += 1;
             }
-            if reason.starts_with("TLS:") {
-                self.stats.tls_failures += 1;
-            }
-            self.stats.session_errors += 1;
-            self.end(conn, CloseReason::Failed(reason), out);
+            self.end(conn, reason, out);
         }
         o
     }
@@ -361,7 +358,7 @@ impl DataPort {
             NetEvent::PeerClosed { conn } => self.end(conn, CloseReason::PeerClosed, out),
             NetEvent::Failed { conn, reason } => {
                 self.stats.session_errors += 1;
-                self.end(conn, CloseReason::Failed(reason), out);
+                self.end(conn, CloseReason::Failed(Failure::Connection(reason)), out);
             }
             NetEvent::Connected { conn, peer } => self.outbound_up(conn, peer, now, out),
             NetEvent::ConnectFailed { conn, reason } => self.connect_failed(conn, reason, now, out),

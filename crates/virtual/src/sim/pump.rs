@@ -182,9 +182,7 @@ impl Simulation {
                 });
             }
             DeviceEvent::SessionClosed { conn, reason, .. } => {
-                let why = serde_json::to_value(reason)
-                    .map(|v| reason_text(&v))
-                    .unwrap_or_default();
+                let why = reason.to_string();
                 if let Some(s) = self
                     .sessions
                     .iter_mut()
@@ -197,18 +195,5 @@ impl Simulation {
             _ => {}
         }
         self.trace.record(self.now, TraceEvent::Device(event));
-    }
-}
-
-/// A close reason as text: `peer_closed`, `inactivity_timeout`, `failed: keep-alive timeout`.
-pub(crate) fn reason_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Object(m) => m
-            .iter()
-            .map(|(k, v)| format!("{k}: {}", reason_text(v)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        other => other.to_string(),
     }
 }

@@ -16,8 +16,6 @@ pub const MAX_LINE: usize = 64;
 /// hash of a random string nobody knows).
 const UNKNOWN_USER_HASH: &str =
     "$argon2id$v=19$m=1024,t=2,p=1$bm8tc3VjaC11c2VyLS0tLQ$1nSAkF5Oy4PcGvsq6eh4m0MKNsXbNDuMTz9GrYYmTL0";
-/// Reason a session closes when its login failed ([`super::StackOutput::close`]).
-pub const LOGIN_FAILED: &str = "login failed";
 
 /// The accounts that may log in.
 #[derive(Clone, Default, PartialEq, Eq)]

@@ -10,6 +10,7 @@
 //! The layers are sans-IO engines from their own crates (`m2285-tls`, `m2285-telnet`); this
 //! module only wires them together and reports what the port engine must act on.
 
+use crate::io::{CloseReason, Failure};
 use m2285_telnet::{ComPortReply, ComPortRequest, TelnetConfig, TelnetEvent, TelnetSession};
 use m2285_tls::{TlsEngineConfig, TlsEvent, TlsSession};
 
@@ -28,7 +29,7 @@ pub struct StackOutput {
     /// Things to report (handshakes, breaks).
     pub notes: Vec<StackNote>,
     /// Set when the session must end, with the reason.
-    pub close: Option<String>,
+    pub close: Option<CloseReason>,
 }
 
 /// Something a layer reports.
@@ -168,7 +169,7 @@ impl SessionStack {
                 out.notes.push(StackNote::Login { user, ok });
             }
             if step.close {
-                out.close = Some(login::LOGIN_FAILED.into());
+                out.close = Some(CloseReason::LoginFailed);
             }
             self.send_data(&step.reply, out);
         }
@@ -193,10 +194,11 @@ impl SessionStack {
                         TlsEvent::Plaintext(p) => Self::telnet_in(&mut self.telnet, &p, out),
                         TlsEvent::PeerClosed => {
                             tls.close();
-                            out.close.get_or_insert_with(|| "peer closed TLS".into());
+                            out.close
+                                .get_or_insert(CloseReason::Failed(Failure::PeerClosedTls));
                         }
                         TlsEvent::Failed { reason } => {
-                            out.close = Some(format!("TLS: {reason}"));
+                            out.close = Some(CloseReason::Failed(Failure::Tls(reason)));
                         }
                     }
                 }
