@@ -71,7 +71,7 @@ impl Runtime {
 impl Runtime {
     /// `device.power_cycle` as a fault: the same power cycle as `POST /power-cycle`, at once.
     fn power_cycle_fault(&mut self, params: &[(String, String)], now: Instant) -> Reply {
-        use m2285_virtual::faults::{FaultKind, FaultSpec};
+        use m2285_boundary::faults::{FaultKind, FaultSpec};
         let spec = FaultSpec::parse(
             "device.power_cycle",
             params.iter().map(|(k, v)| (k.as_str(), v.as_str())),

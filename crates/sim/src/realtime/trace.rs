@@ -8,8 +8,8 @@
 //! line is written with one `write` call, unbuffered, so the file is complete whenever the
 //! simulator stops, SIGKILL included.
 
+use m2285_boundary::trace::{json, Record, TraceEvent};
 use m2285_time::Instant;
-use m2285_virtual::trace::{json, Record, TraceEvent};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::fs::File;
@@ -101,7 +101,7 @@ pub fn tap(value: &Value, now: Instant) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use m2285_virtual::trace::Bytes;
+    use m2285_boundary::trace::Bytes;
     use serde_json::json;
 
     #[test]

@@ -1,35 +1,6 @@
 //! What crosses a simulated link for TCP: a segment with its flags and (relative) numbers.
 
-/// Control flags of a segment.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Flags {
-    /// Synchronise (connection request / accept).
-    pub syn: bool,
-    /// The acknowledgement field is valid.
-    pub ack: bool,
-    /// No more data from the sender.
-    pub fin: bool,
-    /// Reset.
-    pub rst: bool,
-}
-
-impl Flags {
-    /// Short form for traces: `S`, `SA`, `A`, `FA`, `R`, `RA`.
-    pub fn label(self) -> String {
-        let mut s = String::new();
-        for (on, c) in [
-            (self.syn, 'S'),
-            (self.fin, 'F'),
-            (self.rst, 'R'),
-            (self.ack, 'A'),
-        ] {
-            if on {
-                s.push(c);
-            }
-        }
-        s
-    }
-}
+pub use m2285_boundary::trace::pcap::Flags;
 
 /// One segment on the wire.
 #[derive(Clone, Debug, PartialEq, Eq)]

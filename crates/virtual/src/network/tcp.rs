@@ -19,12 +19,8 @@ use std::time::Duration;
 
 /// Largest payload of one segment (Ethernet MTU minus IPv4 and TCP headers).
 pub const MSS: usize = 1460;
-/// First retransmission timeout for data (Linux's `TCP_RTO_MIN`).
-pub const RTO_MIN: Duration = Duration::from_millis(200);
-/// Largest retransmission timeout (Linux's `TCP_RTO_MAX`).
-pub const RTO_MAX: Duration = Duration::from_secs(120);
-/// Retransmissions of data before the connection is given up (Linux's `tcp_retries2`).
-pub const DATA_RETRIES: u32 = 15;
+use m2285_boundary::keepalive::{self, next_rto};
+pub use m2285_boundary::keepalive::{DATA_RETRIES, RTO_MAX, RTO_MIN};
 /// First retransmission timeout of a SYN or SYN-ACK (Linux: 1 s).
 pub const SYN_RTO: Duration = Duration::from_secs(1);
 /// SYN-ACK retransmissions before a half-open connection is dropped (`tcp_synack_retries`).
@@ -398,11 +394,12 @@ impl Tcb {
         if self.state != State::Established || self.snd_una < self.snd_nxt {
             return None;
         }
-        Some(if self.probes_out == 0 {
-            self.last_heard + Duration::from_secs(u64::from(ka.time_s))
-        } else {
-            self.last_probe + Duration::from_secs(u64::from(ka.interval_s))
-        })
+        Some(keepalive::next_probe_at(
+            ka,
+            self.probes_out,
+            self.last_heard,
+            self.last_probe,
+        ))
     }
 
     /// When this end next needs [`Tcb::on_timer`], if ever.
@@ -423,9 +420,9 @@ impl Tcb {
             return;
         };
         if self.keepalive_at().is_some_and(|t| t <= now) {
-            if self.probes_out >= ka.probes {
+            if keepalive::gives_up(ka, self.probes_out) {
                 self.abort();
-                notes.push(Note::TimedOut("keep-alive timeout"));
+                notes.push(Note::TimedOut(keepalive::KEEPALIVE_TIMEOUT));
             } else {
                 let probe = Flags {
                     ack: true,
@@ -451,18 +448,18 @@ impl Tcb {
                     return;
                 }
                 self.retries += 1;
-                self.rto = (self.rto * 2).min(RTO_MAX);
+                self.rto = next_rto(self.rto);
                 self.rtx_at = Some(now + self.rto);
                 out.push(self.syn());
             }
             State::Established if self.snd_una < self.snd_nxt => {
                 if self.retries >= DATA_RETRIES {
                     self.abort();
-                    notes.push(Note::TimedOut("retransmission timeout"));
+                    notes.push(Note::TimedOut(keepalive::RETRANSMISSION_TIMEOUT));
                     return;
                 }
                 self.retries += 1;
-                self.rto = (self.rto * 2).min(RTO_MAX);
+                self.rto = next_rto(self.rto);
                 // Go back N: everything unacknowledged goes again.
                 self.snd_nxt = self.snd_una.max(1);
                 if self.fin_sent && self.snd_una <= self.data_end {

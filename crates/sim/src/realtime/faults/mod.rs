@@ -2,13 +2,12 @@
 //! sockets ([`FaultyNet`]), never inside the device model (ARCHITECTURE invariant 4).
 //!
 //! Faults have the names and parameters of the virtual-time runtime: they are read by
-//! `m2285_virtual::faults::FaultSpec::parse` and kept in its `FaultSet`, so each instance has
+//! `m2285_boundary::faults::FaultSpec::parse` and kept in its `FaultSet`, so each instance has
 //! its `id`, `start`, `duration`, `direction` and its own dice (a stream of the `--seed` named
 //! after the id). What differs is only how each fault acts on real bytes and sockets
 //! ([`serial`], [`net`]); faults that a PTY or a loopback socket cannot carry are refused with
 //! the list of those that work ([`supported::SUPPORTED`]). docs/faults-realtime.md has the details.
 
-mod keepalive;
 pub mod net;
 pub mod serial;
 mod supported;
@@ -19,9 +18,9 @@ pub use supported::parse;
 
 use super::clock::WallClock;
 use super::trace::Tracer;
+use m2285_boundary::faults::{FaultSet, FaultSpec, Instance};
+use m2285_boundary::trace::TraceEvent;
 use m2285_time::Instant;
-use m2285_virtual::faults::{FaultSet, FaultSpec, Instance};
-use m2285_virtual::trace::TraceEvent;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::sync::{Arc, Mutex, MutexGuard};

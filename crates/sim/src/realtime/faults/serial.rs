@@ -10,10 +10,10 @@
 //! rate holds however the program's writes are split.
 
 use super::{Boundary, Faults};
+use m2285_boundary::faults::{Direction, ErrorAction, FaultKind};
+use m2285_boundary::rng::SimRng;
+use m2285_boundary::trace::{Bytes, TraceEvent};
 use m2285_pty::{HostPty, PtyRead};
-use m2285_virtual::faults::{Direction, ErrorAction, FaultKind};
-use m2285_virtual::rng::SimRng;
-use m2285_virtual::trace::{Bytes, TraceEvent};
 use std::io;
 use std::ops::{Deref, DerefMut};
 

@@ -1,8 +1,8 @@
 //! Which faults real time carries out, and the check of a requested fault against them. A file
-//! of its own (needing only `m2285_virtual`) so the control API's request parsing can be
+//! of its own (needing only `m2285_boundary`) so the control API's request parsing can be
 //! compiled by the fuzz targets in `fuzz/` (docs/ROBUSTNESS.md).
 
-use m2285_virtual::faults::FaultSpec;
+use m2285_boundary::faults::FaultSpec;
 
 /// The faults the real-time runtime carries out.
 pub const SUPPORTED: &[&str] = &[

@@ -18,13 +18,13 @@
 mod timers;
 mod tls;
 
-use super::keepalive::{self, RETRANSMISSION_TIMEOUT};
 use super::{Boundary, Faults};
+use m2285_boundary::faults::{Direction, FaultKind};
+use m2285_boundary::keepalive::{self, RETRANSMISSION_TIMEOUT};
+use m2285_boundary::trace::{records, TraceEvent};
 use m2285_core::io::{Action, ConnId, KeepaliveParams, NetEvent};
 use m2285_net::{HostNet, HostNotice};
 use m2285_time::Instant;
-use m2285_virtual::faults::{Direction, FaultKind};
-use m2285_virtual::trace::{records, TraceEvent};
 use mio::{Registry, Token};
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -54,7 +54,7 @@ struct Track {
     held_in: usize,
     held_out: usize,
     /// The TLS records seen on it (for the `tls.*` faults).
-    tls: m2285_virtual::faults::tls::TlsWatch,
+    tls: m2285_boundary::faults::tls::TlsWatch,
 }
 
 impl Track {

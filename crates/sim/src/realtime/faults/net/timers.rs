@@ -1,11 +1,11 @@
 //! The partition's timers and one-shot resets: when a partition starts or ends on a
 //! connection, when TCP would give it up, and `net.reset`.
 
-use super::super::keepalive::{self, KEEPALIVE_TIMEOUT, RETRANSMISSION_TIMEOUT};
 use super::{cut_by, FaultyNet};
+use m2285_boundary::faults::{Direction, FaultKind};
+use m2285_boundary::keepalive::{self, KEEPALIVE_TIMEOUT, RETRANSMISSION_TIMEOUT};
 use m2285_core::io::{ConnId, NetEvent};
 use m2285_time::Instant;
-use m2285_virtual::faults::{Direction, FaultKind};
 
 impl FaultyNet {
     /// Notes partitions starting and ending on each connection; resets the sockets of

@@ -1,13 +1,13 @@
 //! The `tls.*` faults at the host sockets: the payload of each connection (the device's
-//! `Send`s, the host's `Received`s) is read as TLS records (`m2285_virtual::faults::tls`), a
+//! `Send`s, the host's `Received`s) is read as TLS records (`m2285_boundary::faults::tls`), a
 //! record's byte is flipped (`tls.corrupt_record`) or a connection in its handshake is reset
 //! (`tls.abort_handshake`: RST to the peer, `Failed` to the device).
 
 use super::FaultyNet;
+use m2285_boundary::faults::{tls, Direction, FaultKind};
+use m2285_boundary::trace::TraceEvent;
 use m2285_core::io::{ConnId, NetEvent};
 use m2285_time::Instant;
-use m2285_virtual::faults::{tls, Direction, FaultKind};
-use m2285_virtual::trace::TraceEvent;
 
 /// Why the device is told its session ended when `tls.abort_handshake` cuts it.
 pub const ABORT_REASON: &str = "connection reset by peer";

@@ -6,9 +6,39 @@
 //!
 //! Timestamps are device time since the first power-on, counted from the Unix epoch.
 
-use crate::network::tcp::Flags;
 use m2285_time::Instant;
 use std::net::{Ipv4Addr, SocketAddrV4};
+
+/// Control flags of a TCP segment (the simulated TCP model uses the same type).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// Synchronise (connection request / accept).
+    pub syn: bool,
+    /// The acknowledgement field is valid.
+    pub ack: bool,
+    /// No more data from the sender.
+    pub fin: bool,
+    /// Reset.
+    pub rst: bool,
+}
+
+impl Flags {
+    /// Short form for traces: `S`, `SA`, `A`, `FA`, `R`, `RA`.
+    pub fn label(self) -> String {
+        let mut s = String::new();
+        for (on, c) in [
+            (self.syn, 'S'),
+            (self.fin, 'F'),
+            (self.rst, 'R'),
+            (self.ack, 'A'),
+        ] {
+            if on {
+                s.push(c);
+            }
+        }
+        s
+    }
+}
 
 /// One TCP frame to capture.
 #[derive(Clone, Debug)]
