@@ -28,8 +28,22 @@ fn fault_list(sim: &Sim) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// Reads until nothing more arrives for half a second (or `limit` passed).
+fn read_until_quiet(f: &mut impl ReadFd, limit: Duration) -> Vec<u8> {
+    let end = Instant::now() + limit;
+    let mut got = Vec::new();
+    while Instant::now() < end {
+        let more = read_for(f, 65536, Duration::from_millis(500));
+        if more.is_empty() {
+            break;
+        }
+        got.extend_from_slice(&more);
+    }
+    got
+}
+
 #[test]
-fn bit_errors_corrupt_about_the_set_share_of_bytes_both_ways() {
+fn bit_errors_hit_the_frames_at_the_set_rate_both_ways() {
     let mut sim = Sim::start(&[FAST, &["--seed", "11"]].concat());
     let mut peer = sim.connect();
     sim.wait_event("session_opened", Duration::from_secs(5));
@@ -37,39 +51,49 @@ fn bit_errors_corrupt_about_the_set_share_of_bytes_both_ways() {
     let added = sim.ctl_ok(&["fault", "add", "serial.bit_errors", "ber=0.01", "id=noise"]);
     assert_eq!(added["added"]["state"], "active", "{added}");
     assert_eq!(added["added"]["params"]["ber"], "0.01");
-    // 20 000 bytes at a bit error rate of 1 %: a byte survives its 8 bits with probability
-    // 0.99^8, so 1 - 0.99^8 = 7.73 % of the bytes change (sd 0.19 %).
+    // 20 000 characters of 10 bits (8N1) at a bit error rate of 1 %: 2000 flips each way
+    // (sd 45), and a frame survives its 10 bits with probability 0.99^10, so 9.56 % of the
+    // frames are hit (sd 0.2 %). The receiving UART samples the damaged frames like a real
+    // one: a hit start bit makes it resynchronise, so characters may be split or merged and
+    // the count may change a little (the same rule as in virtual time, m2285-boundary).
     let n = 20_000;
     let to_device = random_bytes(n, 1);
     let writer = write_in_thread(serial.try_clone().expect("clone"), to_device.clone());
-    let got = read_for(&mut peer, n, Duration::from_secs(20));
+    let got_in = read_until_quiet(&mut peer, Duration::from_secs(20));
     writer.join().expect("writer");
-    assert_eq!(got.len(), n, "the line lost or gained bytes");
-    assert!(
-        read_for(&mut peer, 1, Duration::from_millis(300)).is_empty(),
-        "extra bytes"
-    );
-    let (bytes_in, bits_in) = damage(&to_device, &got);
     let from_device = random_bytes(n, 2);
     peer.write_all(&from_device).expect("peer write");
-    let got = read_for(&mut serial, n, Duration::from_secs(20));
-    assert_eq!(got.len(), n, "the line lost or gained bytes");
-    let (bytes_out, bits_out) = damage(&from_device, &got);
-    for (way, bytes) in [("to device", bytes_in), ("from device", bytes_out)] {
-        let share = bytes as f64 / n as f64;
+    let got_out = read_until_quiet(&mut serial, Duration::from_secs(20));
+    for (way, sent, got) in [
+        ("to device", &to_device, &got_in),
+        ("from device", &from_device, &got_out),
+    ] {
+        let (changed, _) = damage(sent, got);
         println!(
-            "{way}: {bytes} of {n} bytes changed ({:.2} %)",
-            share * 100.0
+            "{way}: {} bytes arrived of {n}, {changed} differ in place",
+            got.len()
         );
-        assert!((0.06..0.095).contains(&share), "{way}: {share}");
+        assert!(
+            got.len().abs_diff(n) < n / 20,
+            "{way}: {} arrived",
+            got.len()
+        );
+        assert!(
+            changed > n as u64 / 20,
+            "{way}: only {changed} bytes changed"
+        );
     }
     let list = fault_list(&sim);
     let c = &list[0]["counters"];
     assert_eq!(c["bytes"], 2 * n as u64, "{c}");
-    assert_eq!(c["bytes_changed"], bytes_in + bytes_out, "{c}");
-    assert_eq!(c["bits_flipped"], bits_in + bits_out, "{c}");
-    let ber = (bits_in + bits_out) as f64 / (2 * n * 8) as f64;
-    println!("realized bit error rate {ber:.5} (set 0.01)");
+    let bits = c["bits_flipped"].as_u64().unwrap_or(0);
+    let frames = c["bytes_changed"].as_u64().unwrap_or(0);
+    assert!((3600..4400).contains(&bits), "{c}");
+    assert!((3500..4150).contains(&frames), "{c}");
+    println!(
+        "realized bit error rate {:.5} (set 0.01)",
+        bits as f64 / (2 * n * 10) as f64
+    );
     // Cleared, the line is clean again.
     sim.ctl_ok(&["fault", "clear", "noise"]);
     peer.write_all(b"clean line").expect("peer write");

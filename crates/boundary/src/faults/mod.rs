@@ -9,12 +9,13 @@
 
 pub mod catalog;
 pub mod net;
+pub mod peer;
 pub mod serial;
 mod set;
 pub mod tls;
 pub mod uart_bits;
 
-pub use set::{FaultSet, Instance};
+pub use set::{Counters, FaultSet, Instance};
 
 use crate::units;
 use std::collections::BTreeMap;

@@ -66,14 +66,24 @@ pub fn cross(faults: &mut FaultSet, setup: &LineSetup, way: Direction, bytes: &[
         }
     };
     let slot = usize::from(way == Direction::FromDevice);
+    for inst in faults
+        .active_mut()
+        .filter(|i| i.hits(way, None) && i.spec.is_serial())
+    {
+        inst.counters.bytes += bytes.len() as u64;
+    }
     let flips_bits = faults
         .active()
         .any(|i| i.hits(way, None) && matches!(i.spec.kind, FaultKind::SerialBitErrors { .. }));
     let chars: Vec<Received> = if flips_bits || tx.baud != rx.baud {
         let mut bits = uart_bits::encode(bytes, &tx);
+        let frame = u64::from(tx.bits_per_char().max(1));
         for inst in faults.active_mut().filter(|i| i.hits(way, None)) {
             if let FaultKind::SerialBitErrors { ber } = inst.spec.kind {
-                out.bit_errors += flip_bits(inst, slot, ber, &mut bits);
+                let (flipped, frames) = flip_bits(inst, slot, ber, frame, &mut bits);
+                inst.counters.bits_flipped += flipped;
+                inst.counters.bytes_changed += frames;
+                out.bit_errors += flipped;
             }
         }
         uart_bits::decode(&bits, tx.baud, &rx)
@@ -110,10 +120,12 @@ pub fn cross(faults: &mut FaultSet, setup: &LineSetup, way: Direction, bytes: &[
                 match action {
                     ErrorAction::Drop => {
                         out.lost += 1;
+                        inst.counters.bytes_dropped += 1;
                         continue 'chars;
                     }
                     ErrorAction::Corrupt => {
                         out.damaged += 1;
+                        inst.counters.bytes_changed += 1;
                         let flip = (inst.rng.below(u64::from(mask)) as u8 + 1) & mask;
                         byte ^= flip;
                     }
@@ -122,10 +134,12 @@ pub fn cross(faults: &mut FaultSet, setup: &LineSetup, way: Direction, bytes: &[
         }
         out.bytes.push(byte);
     }
-    for inst in faults.active().filter(|i| i.hits(way, None)) {
+    for inst in faults.active_mut().filter(|i| i.hits(way, None)) {
         if let FaultKind::SerialOverrun { fifo } = inst.spec.kind {
             if out.bytes.len() > fifo {
-                out.lost += (out.bytes.len() - fifo) as u64;
+                let lost = (out.bytes.len() - fifo) as u64;
+                inst.counters.bytes_dropped += lost;
+                out.lost += lost;
                 out.bytes.truncate(fifo);
             }
         }
@@ -133,11 +147,18 @@ pub fn cross(faults: &mut FaultSet, setup: &LineSetup, way: Direction, bytes: &[
     out
 }
 
-/// Flips the bits of `bits` that the instance's error process hits; returns how many. The
-/// distance to the next error carries over from burst to burst, so the error rate holds
-/// however the traffic is split.
-fn flip_bits(inst: &mut Instance, slot: usize, ber: f64, bits: &mut [bool]) -> u64 {
-    let mut flipped = 0;
+/// Flips the bits of `bits` (frames of `frame` bits each) that the instance's error process
+/// hits; returns how many bits and how many frames. The distance to the next error carries
+/// over from burst to burst, so the error rate holds however the traffic is split.
+fn flip_bits(
+    inst: &mut Instance,
+    slot: usize,
+    ber: f64,
+    frame: u64,
+    bits: &mut [bool],
+) -> (u64, u64) {
+    let (mut flipped, mut frames) = (0, 0);
+    let mut last_frame = None;
     let mut pos: u64 = 0;
     let len = bits.len() as u64;
     loop {
@@ -148,13 +169,17 @@ fn flip_bits(inst: &mut Instance, slot: usize, ber: f64, bits: &mut [bool]) -> u
         let remaining = len - pos;
         if gap >= remaining {
             inst.bits_to_next_error[slot] = Some(gap - remaining);
-            return flipped;
+            return (flipped, frames);
         }
         pos += gap;
         if let Some(b) = bits.get_mut(pos as usize) {
             *b = !*b;
         }
         flipped += 1;
+        if last_frame != Some(pos / frame) {
+            frames += 1;
+            last_frame = Some(pos / frame);
+        }
         pos += 1;
         inst.bits_to_next_error[slot] = None;
     }

@@ -1,9 +1,29 @@
 //! The faults of one run: every instance injected so far, whether it is on, and its own
 //! random stream.
 
+use super::peer::Link;
 use super::{Direction, FaultSpec};
 use crate::rng::SimRng;
 use m2285_time::Instant;
+use serde::Serialize;
+
+/// What one fault instance did so far (the control API shows them; both runtimes count the
+/// same way because the counting is done here, where the fault acts).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    /// Bytes that crossed the serial line while it acted on them.
+    pub bytes: u64,
+    /// Bits it flipped.
+    pub bits_flipped: u64,
+    /// Characters it changed (for bit errors: the frames it hit).
+    pub bytes_changed: u64,
+    /// Characters it removed.
+    pub bytes_dropped: u64,
+    /// UDP datagrams it dropped.
+    pub datagrams_dropped: u64,
+    /// Sessions that failed because of it (keep-alive or retransmission timeout, reset).
+    pub sessions_failed: u64,
+}
 
 /// One injected fault.
 #[derive(Clone, Debug)]
@@ -22,18 +42,26 @@ pub struct Instance {
     pub rng: SimRng,
     /// Bits left before the next bit error, per direction (to device, from device).
     pub(crate) bits_to_next_error: [Option<u64>; 2],
+    /// What it did so far.
+    pub counters: Counters,
 }
 
 impl Instance {
     /// True when this instance is on and acts on traffic going `way` on `peer`'s link
-    /// (`peer` is ignored for faults without a peer filter).
+    /// (`peer` is ignored for faults without a peer filter, and `None` matches any filter).
     pub fn hits(&self, way: Direction, peer: Option<&str>) -> bool {
+        match peer {
+            Some(peer) => self.hits_link(way, peer),
+            None => self.active && self.spec.direction.covers(way),
+        }
+    }
+
+    /// True when this instance is on and acts on traffic going `way` on `link`
+    /// ([`super::peer`]: no `peer` filter, or the link answers to it).
+    pub fn hits_link<L: Link + ?Sized>(&self, way: Direction, link: &L) -> bool {
         self.active
             && self.spec.direction.covers(way)
-            && match (&self.spec.peer, peer) {
-                (Some(want), Some(got)) => want == got,
-                _ => true,
-            }
+            && self.spec.peer.as_deref().is_none_or(|p| link.answers_to(p))
     }
 }
 
@@ -71,6 +99,7 @@ impl FaultSet {
             finished: false,
             rng,
             bits_to_next_error: [None; 2],
+            counters: Counters::default(),
         });
         self.list.len() - 1
     }

@@ -7,6 +7,7 @@
 //! handshake has started and not finished. A stream whose first bytes are not a TLS record
 //! header (Telnet, raw TCP) is left alone for good.
 
+use super::peer::Link;
 use super::{Direction, FaultKind, FaultSet};
 
 /// Content type of a handshake record.
@@ -133,28 +134,24 @@ impl TlsWatch {
     }
 }
 
-/// True when a `tls.abort_handshake` instance cuts a connection to `peer` whose payload goes
-/// `way` now (`peer` as the runtime names it; `matches` says whether a fault's `peer` names it).
-pub fn abort_hits(faults: &FaultSet, way: Direction, matches: &dyn Fn(&str) -> bool) -> bool {
-    faults.active().any(|i| {
-        i.spec.kind == FaultKind::TlsAbortHandshake
-            && i.spec.direction.covers(way)
-            && i.spec.peer.as_deref().is_none_or(matches)
-    })
-}
-
-/// The `tls.corrupt_record` instances acting on payload going `way` to `matches`'s peer.
-pub fn corrupters(faults: &FaultSet, way: Direction, matches: &dyn Fn(&str) -> bool) -> Vec<usize> {
+/// The `tls.corrupt_record` instances acting on payload going `way` on `link`.
+pub fn corrupters<L: Link + ?Sized>(faults: &FaultSet, way: Direction, link: &L) -> Vec<usize> {
     (0..faults.len())
         .filter(|&n| {
             faults.get(n).is_some_and(|i| {
-                i.active
-                    && matches!(i.spec.kind, FaultKind::TlsCorruptRecord { .. })
-                    && i.spec.direction.covers(way)
-                    && i.spec.peer.as_deref().is_none_or(matches)
+                matches!(i.spec.kind, FaultKind::TlsCorruptRecord { .. }) && i.hits_link(way, link)
             })
         })
         .collect()
+}
+
+/// The first active `tls.abort_handshake` acting on a handshake going `way` on `link`.
+pub fn aborter<L: Link + ?Sized>(faults: &FaultSet, way: Direction, link: &L) -> Option<usize> {
+    (0..faults.len()).find(|&n| {
+        faults
+            .get(n)
+            .is_some_and(|i| i.spec.kind == FaultKind::TlsAbortHandshake && i.hits_link(way, link))
+    })
 }
 
 /// Rolls instance `n`'s dice for one record (`tls.corrupt_record`'s `probability`).

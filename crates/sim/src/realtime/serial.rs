@@ -52,7 +52,8 @@ impl SerialEndpoint {
             self.throttled = true;
             return false;
         }
-        match self.pty.read(&mut buf[..room]) {
+        let line = device.config().port1.serial.params();
+        match self.pty.read(&mut buf[..room], line, now) {
             Ok(PtyRead::Data(0)) => {
                 self.throttled = false;
                 false
@@ -111,7 +112,8 @@ impl SerialEndpoint {
             return;
         }
         self.set_attached(device, true, now);
-        let bytes = &self.pty.cross_to_program(bytes);
+        let line = device.config().port1.serial.params();
+        let bytes = &self.pty.cross_to_program(bytes, line, now);
         let room = MAX_PENDING.saturating_sub(self.pending.len());
         let keep = bytes.len().min(room);
         self.pending.extend_from_slice(&bytes[..keep]);

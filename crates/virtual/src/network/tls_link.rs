@@ -23,9 +23,8 @@ impl SimNet {
             return false;
         };
         let name = self.hosts[c.host].name.clone();
-        let matches = |p: &str| p == name;
         let w = way(to);
-        if c.tls.in_handshake() && tls::abort_hits(ctx.faults, w, &matches) {
+        if c.tls.in_handshake() && tls::aborter(ctx.faults, w, name.as_str()).is_some() {
             ctx.trace.record(
                 ctx.now,
                 TraceEvent::Dropped {
@@ -50,7 +49,7 @@ impl SimNet {
         let Some(fresh) = seg.data.get_mut(skip..) else {
             return false;
         };
-        let hits = tls::corrupters(ctx.faults, w, &matches);
+        let hits = tls::corrupters(ctx.faults, w, name.as_str());
         let faults = &mut *ctx.faults;
         c.tls
             .observe(w, fresh, &mut || hits.iter().any(|&n| tls::roll(faults, n)));

@@ -9,6 +9,8 @@
 //! the list of those that work ([`supported::SUPPORTED`]). docs/faults-realtime.md has the details.
 
 pub mod net;
+#[cfg(test)]
+mod same_seed;
 pub mod serial;
 mod supported;
 
@@ -18,37 +20,17 @@ pub use supported::parse;
 
 use super::clock::WallClock;
 use super::trace::Tracer;
-use m2285_boundary::faults::{FaultSet, FaultSpec, Instance};
+use m2285_boundary::faults::{Counters, FaultSet, FaultSpec, Instance};
 use m2285_boundary::trace::TraceEvent;
 use m2285_time::Instant;
-use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// What one fault instance did so far.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Counters {
-    /// Bytes that crossed the serial line through it.
-    pub bytes: u64,
-    /// Bits it flipped.
-    pub bits_flipped: u64,
-    /// Bytes it changed.
-    pub bytes_changed: u64,
-    /// Bytes it removed.
-    pub bytes_dropped: u64,
-    /// UDP datagrams it dropped.
-    pub datagrams_dropped: u64,
-    /// Sessions that failed because of it (keep-alive or retransmission timeout, reset).
-    pub sessions_failed: u64,
-}
-
-/// What the registry keeps beside each `FaultSet` instance.
+/// What the registry keeps beside each `FaultSet` instance: the raw parameters, as given, for
+/// the control API's listing.
 #[derive(Clone, Debug)]
 struct Extra {
     params: Vec<(String, String)>,
-    counters: Counters,
-    /// Bits left before the next bit error, per direction (to device, from device).
-    carry: [Option<u64>; 2],
 }
 
 /// Every fault injected into one running device.
@@ -80,11 +62,7 @@ impl Faults {
     /// Adds a parsed fault with the raw parameters it was given; returns its index.
     pub fn add(&mut self, spec: FaultSpec, params: Vec<(String, String)>, now: Instant) -> usize {
         let index = self.set.add(spec, now);
-        self.extra.push(Extra {
-            params,
-            counters: Counters::default(),
-            carry: [None; 2],
-        });
+        self.extra.push(Extra { params });
         index
     }
 
@@ -151,14 +129,20 @@ impl Faults {
         (0..self.set.len()).filter_map(|n| self.set.get(n).filter(|i| i.active).map(|i| (n, i)))
     }
 
-    /// Instance `index` and what the registry keeps beside it, mutable.
-    fn instance_mut(&mut self, index: usize) -> Option<(&mut Instance, &mut Extra)> {
-        Some((self.set.get_mut(index)?, self.extra.get_mut(index)?))
+    /// The fault set itself, read-only.
+    pub fn set(&self) -> &FaultSet {
+        &self.set
+    }
+
+    /// The fault set itself, for the boundary rules that act on it
+    /// (`m2285_boundary::faults::serial::cross`, ...).
+    pub fn set_mut(&mut self) -> &mut FaultSet {
+        &mut self.set
     }
 
     /// The counters of instance `index`, mutable.
     pub fn counters(&mut self, index: usize) -> Option<&mut Counters> {
-        self.extra.get_mut(index).map(|e| &mut e.counters)
+        self.set.get_mut(index).map(|i| &mut i.counters)
     }
 
     /// Instance `index` as the control API shows it.
@@ -188,7 +172,7 @@ impl Faults {
             "start_t": secs(i.start),
             "end_t": i.end.map(secs),
             "t": secs(now),
-            "counters": e.counters,
+            "counters": i.counters,
         })
     }
 

@@ -19,6 +19,8 @@ mod timers;
 mod tls;
 
 use super::{Boundary, Faults};
+use m2285_boundary::faults::net as net_rule;
+use m2285_boundary::faults::peer::HostLink;
 use m2285_boundary::faults::{Direction, FaultKind};
 use m2285_boundary::keepalive::{self, RETRANSMISSION_TIMEOUT};
 use m2285_boundary::trace::{records, TraceEvent};
@@ -78,13 +80,12 @@ impl Track {
         }
     }
 
-    /// True when a fault's `peer` names this connection's remote end.
-    fn matches(&self, peer: &str) -> bool {
-        self.addr
-            .is_some_and(|a| peer == a.ip().to_string() || peer == a.to_string())
-            || self.target.as_deref().is_some_and(|t| {
-                peer == t || t.rsplit_once(':').is_some_and(|(host, _)| host == peer)
-            })
+    /// The connection as a fault's `peer` can name it (the boundary's host-socket rule).
+    fn link(&self) -> HostLink<'_> {
+        HostLink {
+            addr: self.addr,
+            target: self.target.as_deref(),
+        }
     }
 }
 
@@ -100,38 +101,14 @@ pub struct FaultyNet {
     aborted: Vec<NetEvent>,
 }
 
-/// The partition instance cutting traffic going `way` to or from a peer `matches` accepts.
-fn cut_by(faults: &Faults, way: Direction, matches: &dyn Fn(&str) -> bool) -> Option<usize> {
-    faults
-        .active()
-        .find(|(_, i)| {
-            matches!(i.spec.kind, FaultKind::NetPartition)
-                && i.spec.direction.covers(way)
-                && i.spec.peer.as_deref().is_none_or(matches)
-        })
-        .map(|(n, _)| n)
+/// The partition instance cutting traffic going `way` on `link`.
+fn cut_by(faults: &Faults, way: Direction, link: &HostLink) -> Option<usize> {
+    net_rule::cutting_partition(faults.set(), link, way)
 }
 
-/// The extra delay of one packet going `way` (every `net.latency` covering it, jitter rolled).
-fn delay(faults: &mut Faults, way: Direction, matches: &dyn Fn(&str) -> bool) -> Duration {
-    let hits: Vec<usize> = faults
-        .active()
-        .filter(|(_, i)| {
-            matches!(i.spec.kind, FaultKind::NetLatency { .. })
-                && i.spec.direction.covers(way)
-                && i.spec.peer.as_deref().is_none_or(matches)
-        })
-        .map(|(n, _)| n)
-        .collect();
-    let mut total = Duration::ZERO;
-    for n in hits {
-        if let Some((inst, _)) = faults.instance_mut(n) {
-            if let FaultKind::NetLatency { delay, jitter } = inst.spec.kind {
-                total += delay + inst.rng.duration_up_to(jitter);
-            }
-        }
-    }
-    total
+/// The extra delay of one packet going `way` on `link` (every `net.latency` covering it).
+fn delay(faults: &mut Faults, way: Direction, link: &HostLink) -> Duration {
+    net_rule::latency(faults.set_mut(), link, way)
 }
 
 /// The release instant of an item joining `queue`: after its delay, and never before the one
@@ -226,7 +203,10 @@ impl FaultyNet {
                 host, port, data, ..
             } => {
                 let target = format!("{host}:{port}");
-                let matches = |p: &str| p == target || p == host;
+                let matches = HostLink {
+                    addr: None,
+                    target: Some(&target),
+                };
                 let mut faults = self.boundary.faults();
                 if let Some(n) = cut_by(&faults, Direction::FromDevice, &matches) {
                     if let Some(c) = faults.counters(n) {
@@ -259,7 +239,7 @@ impl FaultyNet {
             return;
         };
         let mut faults = self.boundary.faults();
-        let matches = |p: &str| t.matches(p);
+        let matches = t.link();
         let cut = cut_by(&faults, Direction::FromDevice, &matches);
         let d = match action {
             Action::SetKeepalive { .. } => Duration::ZERO,
@@ -349,7 +329,10 @@ impl FaultyNet {
         }
         if let NetEvent::Datagram { from, data, .. } = &event {
             let from = *from;
-            let matches = |p: &str| p == from.ip().to_string() || p == from.to_string();
+            let matches = HostLink {
+                addr: Some(from),
+                target: None,
+            };
             let mut faults = self.boundary.faults();
             if let Some(n) = cut_by(&faults, Direction::ToDevice, &matches) {
                 if let Some(c) = faults.counters(n) {
@@ -385,7 +368,7 @@ impl FaultyNet {
             _ => {}
         }
         let mut faults = self.boundary.faults();
-        let matches = |p: &str| t.matches(p);
+        let matches = t.link();
         let cut = cut_by(&faults, Direction::ToDevice, &matches).is_some();
         let d = delay(&mut faults, Direction::ToDevice, &matches);
         drop(faults);
@@ -446,7 +429,7 @@ impl FaultyNet {
     fn due_out(&mut self, conn: ConnId, now: Instant) -> Option<Action> {
         let t = self.tracks.get_mut(&conn)?;
         let faults = self.boundary.faults();
-        if cut_by(&faults, Direction::FromDevice, &|p| t.matches(p)).is_some() {
+        if cut_by(&faults, Direction::FromDevice, &t.link()).is_some() {
             return None;
         }
         drop(faults);
@@ -460,7 +443,7 @@ impl FaultyNet {
     fn due_in(&mut self, conn: ConnId, now: Instant) -> Option<NetEvent> {
         let t = self.tracks.get_mut(&conn)?;
         let faults = self.boundary.faults();
-        if cut_by(&faults, Direction::ToDevice, &|p| t.matches(p)).is_some() {
+        if cut_by(&faults, Direction::ToDevice, &t.link()).is_some() {
             return None;
         }
         drop(faults);
@@ -499,7 +482,7 @@ impl FaultyNet {
         };
         for t in self.tracks.values() {
             consider(t.deadline.filter(|_| !t.dead).map(|(at, _)| at));
-            let m = |p: &str| t.matches(p);
+            let m = t.link();
             if cut_by(&faults, Direction::FromDevice, &m).is_none() {
                 consider(t.outbound.front().map(|(at, _)| *at));
             }

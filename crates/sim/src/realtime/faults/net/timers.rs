@@ -2,6 +2,7 @@
 //! connection, when TCP would give it up, and `net.reset`.
 
 use super::{cut_by, FaultyNet};
+use m2285_boundary::faults::peer::Link;
 use m2285_boundary::faults::{Direction, FaultKind};
 use m2285_boundary::keepalive::{self, KEEPALIVE_TIMEOUT, RETRANSMISSION_TIMEOUT};
 use m2285_core::io::{ConnId, NetEvent};
@@ -14,8 +15,7 @@ impl FaultyNet {
         let faults = self.boundary.faults();
         let mut revive = Vec::new();
         for (conn, t) in &mut self.tracks {
-            let matches = |p: &str| t.matches(p);
-            let cut = cut_by(&faults, Direction::Both, &matches);
+            let cut = cut_by(&faults, Direction::Both, &t.link());
             match (cut, t.cut_since) {
                 (Some(n), None) => {
                     t.cut_since = Some(now);
@@ -99,7 +99,7 @@ impl FaultyNet {
             let hit: Vec<ConnId> = self
                 .tracks
                 .iter()
-                .filter(|(_, t)| !t.dead && peer.as_deref().is_none_or(|p| t.matches(p)))
+                .filter(|(_, t)| !t.dead && peer.as_deref().is_none_or(|p| t.link().answers_to(p)))
                 .map(|(c, _)| *c)
                 .collect();
             for conn in &hit {

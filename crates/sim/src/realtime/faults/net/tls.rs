@@ -4,7 +4,7 @@
 //! (`tls.abort_handshake`: RST to the peer, `Failed` to the device).
 
 use super::FaultyNet;
-use m2285_boundary::faults::{tls, Direction, FaultKind};
+use m2285_boundary::faults::{tls, Direction};
 use m2285_boundary::trace::TraceEvent;
 use m2285_core::io::{ConnId, NetEvent};
 use m2285_time::Instant;
@@ -27,14 +27,9 @@ impl FaultyNet {
             return true;
         };
         let mut faults = self.boundary.faults();
-        let matches = |p: &str| t.matches(p);
+        let link = t.link();
         if t.tls.in_handshake() {
-            let abort = faults.active().find(|(_, i)| {
-                i.spec.kind == FaultKind::TlsAbortHandshake
-                    && i.spec.direction.covers(way)
-                    && i.spec.peer.as_deref().is_none_or(matches)
-            });
-            if let Some((n, _)) = abort {
+            if let Some(n) = tls::aborter(faults.set(), way, &link) {
                 if let Some(c) = faults.counters(n) {
                     c.sessions_failed += 1;
                 }
@@ -67,13 +62,13 @@ impl FaultyNet {
                 return false;
             }
         }
-        let hits = tls::corrupters(&faults.set, way, &matches);
+        let hits = tls::corrupters(faults.set(), way, &link);
         let mut rolled = Vec::new();
         let effect = t.tls.observe(way, data, &mut || {
             let hit = hits
                 .iter()
                 .copied()
-                .find(|&n| tls::roll(&mut faults.set, n));
+                .find(|&n| tls::roll(faults.set_mut(), n));
             rolled.extend(hit);
             hit.is_some()
         });
