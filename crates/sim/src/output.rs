@@ -3,6 +3,7 @@
 //!
 //! The same lines go to every subscriber of the control API's event stream (`GET /events`).
 
+use crate::realtime::trace::Tracer;
 use m2285_time::Instant;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -40,9 +41,10 @@ pub fn set_device_index(index: usize) {
 }
 
 /// Prints an event with the device time (`t`, seconds since power-on) added, and in a fleet the
-/// device's index (`device`).
-pub fn emit_event(mut value: Value, now: Instant) {
-    crate::realtime::trace::tap(&value, now);
+/// device's index (`device`); the device's `trace` records it too (before `t` is added: the
+/// record has its own stamp).
+pub fn emit_event(mut value: Value, now: Instant, trace: &Tracer) {
+    trace.device_line(now, &value);
     if let Value::Object(map) = &mut value {
         if let Some(i) = DEVICE_INDEX.with(std::cell::Cell::get) {
             map.insert("device".into(), json!(i));

@@ -3,6 +3,7 @@
 //! order, so the same run gives the same bytes.
 
 use super::Record;
+use m2285_time::Instant;
 
 /// One record as a JSON line (without the newline).
 pub fn line(record: &Record) -> String {
@@ -16,6 +17,17 @@ pub fn line(record: &Record) -> String {
     match body.strip_prefix('{') {
         Some(rest) if rest != "}" => format!("{{\"t_ns\":{},{rest}", record.t.as_nanos()),
         _ => format!("{{\"t_ns\":{}}}", record.t.as_nanos()),
+    }
+}
+
+/// A line a runtime printed (a JSON object) as a `device` record at `t`:
+/// `{"t_ns":..,"ev":"device",<the object's fields>}`, so a trace reader sees the device's own
+/// events among the boundary records.
+pub fn device_line(t: Instant, value: &serde_json::Value) -> String {
+    let body = value.to_string();
+    match body.strip_prefix('{') {
+        Some("}") | None => format!("{{\"t_ns\":{},\"ev\":\"device\"}}", t.as_nanos()),
+        Some(rest) => format!("{{\"t_ns\":{},\"ev\":\"device\",{rest}", t.as_nanos()),
     }
 }
 

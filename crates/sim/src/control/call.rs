@@ -5,8 +5,9 @@
 use m2285_core::lines::InputLine;
 use serde_json::{json, Value};
 
-/// What the control API asks of the running device.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the control API asks of the running device. (`PartialEq` only: a parsed fault holds
+/// rates as `f64`.)
+#[derive(Debug, Clone, PartialEq)]
 pub enum Call {
     /// The status snapshot.
     Status,
@@ -31,11 +32,12 @@ pub enum Call {
     },
     /// A configuration store or power operation.
     Store(StoreCall),
-    /// Start a fault: its name and raw parameters, checked already (docs/control-api.md).
+    /// Start a fault, parsed once here on the control side (docs/control-api.md): the loop
+    /// takes the parsed value and never reads the parameters again.
     FaultAdd {
-        /// The fault's name, e.g. `serial.bit_errors`.
-        name: String,
-        /// Its `key=value` parameters, as given.
+        /// The fault as parsed (`m2285_boundary::faults::FaultSpec::parse`, real-time check).
+        spec: Box<m2285_boundary::faults::FaultSpec>,
+        /// Its `key=value` parameters, as given (for the fault list).
         params: Vec<(String, String)>,
     },
     /// The faults not yet ended.

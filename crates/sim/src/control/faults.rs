@@ -49,9 +49,9 @@ fn add(body: &Value) -> Result<Call, Reply> {
             .collect::<Result<Vec<_>, Reply>>()?,
         Some(_) => return Err(Reply::error(400, usage)),
     };
-    crate::realtime::faults::parse(name, &params).map_err(|e| Reply::error(400, e))?;
+    let spec = crate::realtime::faults::parse(name, &params).map_err(|e| Reply::error(400, e))?;
     Ok(Call::FaultAdd {
-        name: name.clone(),
+        spec: Box::new(spec),
         params,
     })
 }
@@ -74,16 +74,13 @@ mod tests {
             "/faults",
             br#"{"name":"serial.bit_errors","params":{"ber":0.01,"direction":"to_device"}}"#,
         );
-        assert_eq!(
-            c,
-            Ok(Call::FaultAdd {
-                name: "serial.bit_errors".into(),
-                params: vec![
-                    ("ber".into(), "0.01".into()),
-                    ("direction".into(), "to_device".into())
-                ]
-            })
-        );
+        let params: Vec<(String, String)> = vec![
+            ("ber".into(), "0.01".into()),
+            ("direction".into(), "to_device".into()),
+        ];
+        let spec = crate::realtime::faults::parse("serial.bit_errors", &params);
+        let spec = Box::new(spec.unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(c, Ok(Call::FaultAdd { spec, params }));
         assert_eq!(route("GET", "/faults", b""), Ok(Call::FaultList));
         assert_eq!(
             route("DELETE", "/faults/cut", b""),

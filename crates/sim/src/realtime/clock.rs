@@ -20,9 +20,4 @@ impl WallClock {
     pub fn now(&self) -> Instant {
         Instant::from_nanos(m2285_time::duration_nanos(self.start.elapsed()))
     }
-
-    /// How long until `deadline`, for a poll timeout.
-    pub fn until(&self, deadline: Instant) -> std::time::Duration {
-        deadline.saturating_since(self.now())
-    }
 }

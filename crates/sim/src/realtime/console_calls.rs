@@ -46,7 +46,11 @@ impl Runtime {
                 } else {
                     "console_login_failed"
                 };
-                crate::output::emit_event(json!({"event": event, "peer": peer, "user": user}), now);
+                crate::output::emit_event(
+                    json!({"event": event, "peer": peer, "user": user}),
+                    now,
+                    &self.tracer,
+                );
                 if ok {
                     self.console
                         .sessions
@@ -76,6 +80,7 @@ impl Runtime {
                     crate::output::emit_event(
                         json!({"event": "console_logout", "peer": peer, "user": user}),
                         now,
+                        &self.tracer,
                     );
                 }
                 Answer::Done(String::new())

@@ -1,8 +1,9 @@
 //! The loop's side of the control API's fault calls: add, list and clear faults at the
 //! boundaries (docs/control-api.md).
 
-use super::{faults, Runtime};
+use super::Runtime;
 use crate::control::{Call, Reply};
+use m2285_boundary::faults::{FaultKind, FaultSpec};
 use m2285_time::Instant;
 use serde_json::{json, Value};
 
@@ -11,28 +12,26 @@ impl Runtime {
     pub(super) fn fault_call(&mut self, call: Call, now: Instant) -> Reply {
         let boundary = self.net.boundary().clone();
         match call {
-            Call::FaultAdd { name, params } if name == "device.power_cycle" => {
-                self.power_cycle_fault(&params, now)
+            Call::FaultAdd { spec, .. } if spec.name == "device.power_cycle" => {
+                self.power_cycle_fault(&spec, now)
             }
-            Call::FaultAdd { name, params } => match faults::parse(&name, &params) {
-                Ok(spec) => {
-                    let mut f = boundary.faults();
-                    let index = f.add(spec, params, now);
-                    let changes = f.update(now);
-                    let added = f.describe(index, now);
-                    drop(f);
-                    boundary.trace_changes(now, changes);
-                    crate::output::emit_event(
-                        json!({"event": "fault_added", "id": added["id"], "name": added["name"], "state": added["state"]}),
-                        now,
-                    );
-                    Reply {
-                        status: 201,
-                        body: json!({ "added": added }),
-                    }
+            Call::FaultAdd { spec, params } => {
+                let mut f = boundary.faults();
+                let index = f.add(*spec, params, now);
+                let changes = f.update(now);
+                let added = f.describe(index, now);
+                drop(f);
+                boundary.trace_changes(now, changes);
+                crate::output::emit_event(
+                    json!({"event": "fault_added", "id": added["id"], "name": added["name"], "state": added["state"]}),
+                    now,
+                    &self.tracer,
+                );
+                Reply {
+                    status: 201,
+                    body: json!({ "added": added }),
                 }
-                Err(message) => Reply::error(400, message),
-            },
+            }
             Call::FaultList => Reply::ok(boundary.faults().list(now)),
             Call::FaultClear(id) => {
                 let mut f = boundary.faults();
@@ -59,6 +58,7 @@ impl Runtime {
                     crate::output::emit_event(
                         json!({"event": "fault_cleared", "id": c["id"], "name": c["name"]}),
                         now,
+                        &self.tracer,
                     );
                 }
                 Reply::ok(json!({ "cleared": cleared }))
@@ -70,18 +70,14 @@ impl Runtime {
 
 impl Runtime {
     /// `device.power_cycle` as a fault: the same power cycle as `POST /power-cycle`, at once.
-    fn power_cycle_fault(&mut self, params: &[(String, String)], now: Instant) -> Reply {
-        use m2285_boundary::faults::{FaultKind, FaultSpec};
-        let spec = FaultSpec::parse(
-            "device.power_cycle",
-            params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        );
+    fn power_cycle_fault(&mut self, spec: &FaultSpec, now: Instant) -> Reply {
         match spec {
-            Ok(FaultSpec {
+            FaultSpec {
                 kind: FaultKind::DevicePowerCycle { off },
                 start,
                 ..
-            }) if start.is_zero() => {
+            } if start.is_zero() => {
+                let off = *off;
                 self.power_cycle(off, now);
                 let off_ms = u64::try_from(off.as_millis()).unwrap_or(u64::MAX);
                 Reply {
@@ -89,14 +85,10 @@ impl Runtime {
                     body: json!({ "added": { "name": "device.power_cycle", "state": "ended", "off_ms": off_ms } }),
                 }
             }
-            Ok(_) => Reply::error(
+            _ => Reply::error(
                 400,
                 "device.power_cycle: `start` is virtual time only; in real time the power cycle happens at once",
             ),
-            Err(errors) => {
-                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                Reply::error(400, format!("device.power_cycle: {}", list.join("; ")))
-            }
         }
     }
 }

@@ -70,6 +70,8 @@ pub struct Runtime {
     device: Device,
     net: faults::FaultyNet,
     serial: SerialEndpoint,
+    /// The `--trace` file (shared with the boundary middleware), for the events printed here.
+    tracer: trace::Tracer,
     tokens: TokenSpace,
     wake_rx: Receiver<Wakeup>,
     wake_tx: Sender<Wakeup>,
@@ -139,8 +141,7 @@ impl Runtime {
             device.install_tls(material);
         }
         let tracer = trace::Tracer::open(args.trace.as_deref())?;
-        tracer.tap_this_thread();
-        let boundary = faults::Boundary::new(seed, tracer, clock);
+        let boundary = faults::Boundary::new(seed, tracer.clone());
         let net = faults::FaultyNet::new(
             HostNet::new(args.ip, config.sim.free_ports, tokens),
             poll.registry().try_clone().map_err(|e| e.to_string())?,
@@ -167,8 +168,13 @@ impl Runtime {
                 let _ = wake_control.wake();
             }),
         )?;
-        let (snmp, snmp_port) =
-            snmp::SnmpService::open(&config, args.ip, poll.registry(), tokens.reserved(SNMP))?;
+        let (snmp, snmp_port) = snmp::SnmpService::open(
+            &config,
+            args.ip,
+            poll.registry(),
+            tokens.reserved(SNMP),
+            tracer.clone(),
+        )?;
         let (console_tx, console_rx) = crossbeam_channel::unbounded();
         let wake_console = waker.clone();
         let bridge = crate::console::Bridge {
@@ -184,6 +190,7 @@ impl Runtime {
             device,
             net,
             serial: SerialEndpoint::new(faults::FaultyPty::new(pty, boundary)),
+            tracer,
             tokens,
             wake_rx,
             wake_tx,
@@ -249,7 +256,7 @@ impl Runtime {
     /// Prints the events held back until the ready line was out (the ready line stays first).
     fn flush_early_events(&mut self) {
         for (event, at) in std::mem::take(&mut self.early_events) {
-            output::emit_event(event, at);
+            output::emit_event(event, at, &self.tracer);
         }
     }
 
@@ -268,19 +275,22 @@ impl Runtime {
     pub fn run(mut self) -> Result<(), String> {
         self.flush_early_events();
         let mut events = Events::with_capacity(256);
+        // The clock is read once per turn, right after the wait; that one `now` serves the
+        // whole turn, the next wait's length included, so every record of a turn has the same
+        // stamp and stamps never go back.
+        let mut now = self.clock.now();
         loop {
-            let now = self.clock.now();
             self.device.handle_timeout(now);
             self.serial.watch(&mut self.device, now);
             self.pump(now)?;
             self.watch_pty_writable();
-            let timeout = self.timer.arm(self.timeout());
+            let timeout = self.timer.arm(self.timeout(now));
             if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     return Err(format!("event loop: {e}"));
                 }
             }
-            let now = self.clock.now();
+            now = self.clock.now();
             self.device.handle_timeout(now);
             for ev in events.iter() {
                 let local = ev.token().0 - self.tokens.reserved(0).0;
@@ -344,12 +354,12 @@ impl Runtime {
     }
 
     /// How long the loop may sleep: until the device's next deadline or the next PTY look.
-    fn timeout(&self) -> Duration {
+    fn timeout(&self, now: Instant) -> Duration {
         let mut deadline = self.serial.next_watch();
         if let Some(d) = self.device.next_deadline() {
             deadline = deadline.min(d);
         }
-        if let Some(d) = self.net.next_deadline() {
+        if let Some(d) = self.net.next_deadline(now) {
             deadline = deadline.min(d);
         }
         if let Some(d) = self.locating.next_deadline() {
@@ -357,9 +367,9 @@ impl Runtime {
         }
         if self.serial.throttled() || self.net.has_throttled() {
             // Room frees up as the line drains; look again soon.
-            deadline = deadline.min(self.clock.now() + Duration::from_millis(1));
+            deadline = deadline.min(now + Duration::from_millis(1));
         }
-        self.clock.until(deadline)
+        deadline.saturating_since(now)
     }
 
     /// Reads the serial side, unless a peer is so slow that its queue is full: then the
@@ -403,7 +413,7 @@ impl Runtime {
     }
 
     fn feed_net(&mut self, now: Instant) {
-        let events = self.net.take_events();
+        let events = self.net.take_events(now);
         self.feed(events, now);
     }
 
@@ -417,6 +427,7 @@ impl Runtime {
                     output::emit_event(
                         json!({"event": "listening", "service": listener.service_name(), "port": port}),
                         now,
+                        &self.tracer,
                     );
                 }
             }
@@ -444,7 +455,7 @@ impl Runtime {
                         );
                         match serde_json::to_value(&event) {
                             Ok(v) if !self.ready_announced => self.early_events.push((v, now)),
-                            Ok(v) => output::emit_event(v, now),
+                            Ok(v) => output::emit_event(v, now, &self.tracer),
                             Err(e) => tracing::warn!("cannot print event: {e}"),
                         }
                         self.snmp.on_event(&event, &self.device, now);
@@ -465,14 +476,14 @@ impl Runtime {
                         }
                     }
                     other => {
-                        if let Some(rest) = self.net.execute(self.poll.registry(), other) {
+                        if let Some(rest) = self.net.execute(self.poll.registry(), other, now) {
                             tracing::debug!(?rest, "action not handled by this runtime");
                         }
                     }
                 }
             }
             self.print_notices(now);
-            let events = self.net.take_events();
+            let events = self.net.take_events(now);
             if events.is_empty() && !progressed {
                 return Ok(());
             }
@@ -491,7 +502,7 @@ impl Runtime {
                     "event": "send_overflow", "conn": conn, "bytes": bytes,
                 }),
             };
-            output::emit_event(value, now);
+            output::emit_event(value, now, &self.tracer);
         }
     }
 
@@ -507,6 +518,7 @@ impl Runtime {
         output::emit_event(
             json!({"event": "attach_started", "pid": pid, "command": cmd}),
             self.clock.now(),
+            &self.tracer,
         );
         let tx = self.wake_tx.clone();
         let waker = self.waker.clone();
@@ -526,7 +538,11 @@ impl Runtime {
             match w {
                 Wakeup::AttachExited(code) => {
                     tracing::info!(?code, "attached program exited");
-                    output::emit_event(json!({"event": "attach_exited", "code": code}), now);
+                    output::emit_event(
+                        json!({"event": "attach_exited", "code": code}),
+                        now,
+                        &self.tracer,
+                    );
                 }
                 Wakeup::MailDone {
                     to,
@@ -540,7 +556,7 @@ impl Runtime {
                             json!({"event": "email_failed", "to": to, "keyword": keyword, "reason": reason})
                         }
                     };
-                    output::emit_event(event, now);
+                    output::emit_event(event, now, &self.tracer);
                 }
             }
         }
@@ -570,7 +586,7 @@ impl Runtime {
     fn shutdown(&mut self) {
         tracing::info!("shutting down");
         self.net.close_all(self.poll.registry());
-        output::emit_event(json!({"event": "shutdown"}), self.clock.now());
+        output::emit_event(json!({"event": "shutdown"}), self.clock.now(), &self.tracer);
     }
 }
 

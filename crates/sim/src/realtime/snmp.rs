@@ -6,6 +6,7 @@
 //! one event stream ([`SnmpService::on_event`]) plus the two things only the runtime sees: the
 //! power-on (coldStart) and a fault that cuts the network (linkDown/linkUp).
 
+use super::trace::Tracer;
 use m2285_core::admin::filter::Service;
 use m2285_core::io::DeviceEvent;
 use m2285_core::{Config, Device};
@@ -31,6 +32,8 @@ pub struct SnmpService {
     buf: Vec<u8>,
     /// A `rebooting` event was seen: the next `booted` is a warm start.
     rebooting: bool,
+    /// The device's trace, for the events printed here.
+    tracer: Tracer,
 }
 
 impl SnmpService {
@@ -41,8 +44,10 @@ impl SnmpService {
         ip: IpAddr,
         registry: &Registry,
         token: Token,
+        tracer: Tracer,
     ) -> Result<(SnmpService, Option<u16>), String> {
         let mut service = SnmpService {
+            tracer,
             socket: None,
             agent: Agent::new(),
             ip,
@@ -130,6 +135,7 @@ impl SnmpService {
                             json!({"event": "snmp_set", "key": key, "value": device.config().get(key)
                                 .and_then(|v| serde_json::to_value(v).ok())}),
                             now,
+                            &self.tracer,
                         );
                     }
                     // The agent checked type and length; the schema has the last word.
@@ -140,6 +146,7 @@ impl SnmpService {
                 crate::output::emit_event(
                     json!({"event": "snmp_auth_failure", "from": from.to_string()}),
                     now,
+                    &self.tracer,
                 );
                 if device.config().network.snmp.auth_failure_trap {
                     self.send(&Notification::AuthenticationFailure, device, now);

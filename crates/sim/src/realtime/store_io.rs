@@ -116,6 +116,7 @@ impl Runtime {
         crate::output::emit_event(
             json!({"event": "power_off", "off_ms": u64::try_from(off.as_millis()).unwrap_or(u64::MAX)}),
             now,
+            &self.tracer,
         );
     }
 

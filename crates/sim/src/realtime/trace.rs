@@ -1,17 +1,14 @@
-//! The real-time JSON-lines trace (`--trace FILE`): every event at the device's boundaries,
-//! stamped with device time, in the shape of the virtual-time trace (docs/traces.md), so one
-//! reader serves both.
+//! The real-time JSON-lines trace file (`--trace FILE`).
 //!
-//! Records come from three places: the boundary middleware (`serial_in`, `serial_out`, `action`,
-//! `net_event`, `fault`, `dropped`, written by [`Tracer::record`]) and every JSON line the
-//! runtime prints on stdout (`device`, through [`tap`], which `output::emit_event` calls). Each
-//! line is written with one `write` call, unbuffered, so the file is complete whenever the
-//! simulator stops, SIGKILL included.
+//! The records and their JSON form are the boundary crate's (`m2285_boundary::trace::json`,
+//! the same lines the virtual runtime writes; docs/traces.md), so one reader serves both. This
+//! file only owns the file: created safely, each line written with one `write` call,
+//! unbuffered, so the file is complete whenever the simulator stops, SIGKILL included. Every
+//! record carries the `now` the event loop read once for its turn, so stamps never go back.
 
 use m2285_boundary::trace::{json, Record, TraceEvent};
 use m2285_time::Instant;
 use serde_json::Value;
-use std::cell::RefCell;
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
@@ -20,19 +17,7 @@ use std::sync::{Arc, Mutex};
 /// Where trace records go: a file, or nowhere. Cheap to clone; clones share the file.
 #[derive(Clone, Default)]
 pub struct Tracer {
-    file: Option<Arc<Mutex<Sink>>>,
-}
-
-/// The file and the last time written: records come from several readings of the clock (the
-/// loop's and the middleware's), so a stamp is never allowed to go below the one before.
-struct Sink {
-    file: File,
-    last: u64,
-}
-
-std::thread_local! {
-    /// The tracer of the device this thread runs, for the lines `output::emit_event` prints.
-    static TAP: RefCell<Tracer> = RefCell::new(Tracer::default());
+    file: Option<Arc<Mutex<File>>>,
 }
 
 impl Tracer {
@@ -46,7 +31,7 @@ impl Tracer {
         let file = m2285_hostfs::create_output(path, m2285_hostfs::SECRET_MODE)
             .map_err(|e| format!("--trace: {e}"))?;
         Ok(Tracer {
-            file: Some(Arc::new(Mutex::new(Sink { file, last: 0 }))),
+            file: Some(Arc::new(Mutex::new(file))),
         })
     }
 
@@ -55,47 +40,28 @@ impl Tracer {
         self.file.is_some()
     }
 
-    /// Makes this tracer receive the lines this thread prints on stdout.
-    pub fn tap_this_thread(&self) {
-        TAP.with(|t| *t.borrow_mut() = self.clone());
-    }
-
     /// Writes one boundary record.
     pub fn record(&self, t: Instant, event: TraceEvent) {
         if self.file.is_some() {
-            self.write_line(t, |t| json::line(&Record { t, event }));
+            self.write_line(json::line(&Record { t, event }));
         }
     }
 
-    /// Writes a printed event line as a `device` record: `{"t_ns":..,"ev":"device",...}`.
+    /// Writes an event line the runtime prints as a `device` record.
     pub fn device_line(&self, t: Instant, value: &Value) {
-        if self.file.is_none() {
-            return;
+        if self.file.is_some() {
+            self.write_line(json::device_line(t, value));
         }
-        let body = value.to_string();
-        self.write_line(t, |t| match body.strip_prefix('{') {
-            Some("}") | None => format!("{{\"t_ns\":{},\"ev\":\"device\"}}", t.as_nanos()),
-            Some(rest) => format!("{{\"t_ns\":{},\"ev\":\"device\",{rest}", t.as_nanos()),
-        });
     }
 
-    /// Writes the line `make` builds for the stamp: `t`, or the last stamp if that is later.
-    fn write_line(&self, t: Instant, make: impl FnOnce(Instant) -> String) {
-        let Some(sink) = &self.file else { return };
-        let Ok(mut sink) = sink.lock() else { return };
-        let t = t.as_nanos().max(sink.last);
-        sink.last = t;
-        let mut line = make(Instant::from_nanos(t));
+    fn write_line(&self, mut line: String) {
+        let Some(file) = &self.file else { return };
+        let Ok(mut file) = file.lock() else { return };
         line.push('\n');
-        if let Err(e) = sink.file.write_all(line.as_bytes()) {
+        if let Err(e) = file.write_all(line.as_bytes()) {
             tracing::warn!("cannot write the trace: {e}");
         }
     }
-}
-
-/// Records a line the runtime prints (before `t` is added) in this thread's trace, if any.
-pub fn tap(value: &Value, now: Instant) {
-    TAP.with(|t| t.borrow().device_line(now, value));
 }
 
 #[cfg(test)]

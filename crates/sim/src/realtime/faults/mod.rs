@@ -18,7 +18,6 @@ pub use net::FaultyNet;
 pub use serial::FaultyPty;
 pub use supported::parse;
 
-use super::clock::WallClock;
 use super::trace::Tracer;
 use m2285_boundary::faults::{Counters, FaultSet, FaultSpec, Instance};
 use m2285_boundary::trace::TraceEvent;
@@ -186,23 +185,21 @@ impl Faults {
     }
 }
 
-/// What both middlewares share: the faults, the trace and the clock. Cheap to clone.
+/// What both middlewares share: the faults and the trace. Cheap to clone. It reads no clock:
+/// every call is given the `now` the event loop read for its turn.
 #[derive(Clone)]
 pub struct Boundary {
     faults: Arc<Mutex<Faults>>,
     /// The trace.
     pub tracer: Tracer,
-    /// Device time.
-    pub clock: WallClock,
 }
 
 impl Boundary {
     /// A boundary with no faults yet, drawing dice from `seed`.
-    pub fn new(seed: u64, tracer: Tracer, clock: WallClock) -> Self {
+    pub fn new(seed: u64, tracer: Tracer) -> Self {
         Boundary {
             faults: Arc::new(Mutex::new(Faults::new(seed))),
             tracer,
-            clock,
         }
     }
 

@@ -144,14 +144,18 @@ impl FaultyNet {
         }
     }
 
-    /// The boundary shared with the serial side (faults, trace, clock).
+    /// The boundary shared with the serial side (faults, trace).
     pub fn boundary(&self) -> &Boundary {
         &self.boundary
     }
 
-    /// Carries out a network instruction of the device, through the faults.
-    pub fn execute(&mut self, registry: &Registry, mut action: Action) -> Option<Action> {
-        let now = self.boundary.clock.now();
+    /// Carries out a network instruction of the device at `now`, through the faults.
+    pub fn execute(
+        &mut self,
+        registry: &Registry,
+        mut action: Action,
+        now: Instant,
+    ) -> Option<Action> {
         self.boundary.tracer.record(now, records::action(&action));
         if let Action::Send { conn, data } = &mut action {
             if !self.tls_faults(*conn, Direction::FromDevice, data, now) {
@@ -303,8 +307,7 @@ impl FaultyNet {
 
     /// Network events for the device: the host's, through the faults, plus what the faults
     /// themselves decide (a keep-alive timeout, a reset) and what was held and is now due.
-    pub fn take_events(&mut self) -> Vec<NetEvent> {
-        let now = self.boundary.clock.now();
+    pub fn take_events(&mut self, now: Instant) -> Vec<NetEvent> {
         self.boundary.update(now);
         let mut out = std::mem::take(&mut self.aborted);
         self.resets(now, &mut out);
@@ -471,8 +474,8 @@ impl FaultyNet {
     }
 
     /// When the middleware must run again: a fault starts or ends, something held is due, a
-    /// TCP timer runs out.
-    pub fn next_deadline(&self) -> Option<Instant> {
+    /// TCP timer runs out (`now` when something is due already).
+    pub fn next_deadline(&self, now: Instant) -> Option<Instant> {
         let faults = self.boundary.faults();
         let mut next = faults.next_change();
         let mut consider = |t: Option<Instant>| {
@@ -493,7 +496,7 @@ impl FaultyNet {
         consider(self.udp_in.front().map(|(at, _)| *at));
         consider(self.udp_out.front().map(|(at, _)| *at));
         if !self.aborted.is_empty() {
-            consider(Some(self.boundary.clock.now()));
+            consider(Some(now));
         }
         next
     }
