@@ -1,8 +1,20 @@
-//! Trace records of what crosses the device's network boundary, shared by every runtime so the
+//! Trace records of what crosses the device's boundaries, shared by every runtime so the
 //! virtual-time and real-time JSON traces have the same shape.
 
 use super::{Bytes, TraceEvent};
+use crate::faults::Direction;
 use m2285_core::io::{Action, NetEvent};
+
+/// The record of one burst crossing the serial line going `way`: `serial_out` from the device,
+/// `serial_in` towards it, with what arrived (`got`) and, when faults changed it, what was sent.
+pub fn serial_crossing(way: Direction, sent: &[u8], got: &[u8]) -> TraceEvent {
+    let data = Bytes(got.to_vec());
+    let sent = (sent != got).then(|| Bytes(sent.to_vec()));
+    match way {
+        Direction::FromDevice => TraceEvent::SerialOut { data, sent },
+        _ => TraceEvent::SerialIn { data, sent },
+    }
+}
 
 type ActionFields = (&'static str, Option<u64>, Option<String>, Option<Bytes>);
 

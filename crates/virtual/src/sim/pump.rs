@@ -94,15 +94,10 @@ impl Simulation {
             };
             vcd.frames(Signal::Rxd, self.now, &sent, &params);
         }
-        let crossing = serial_faults::cross(&mut self.faults, &setup, Direction::ToDevice, &sent);
-        let changed = crossing.bytes != sent;
-        self.trace.record(
-            self.now,
-            TraceEvent::SerialIn {
-                data: Bytes(crossing.bytes.clone()),
-                sent: changed.then_some(Bytes(sent)),
-            },
-        );
+        let way = Direction::ToDevice;
+        let crossing = serial_faults::cross(&mut self.faults, &setup, way, &sent);
+        let record = records::serial_crossing(way, &sent, &crossing.bytes);
+        self.trace.record(self.now, record);
         if !crossing.bytes.is_empty() {
             if let Some(d) = &mut self.device {
                 d.handle(Event::Line(LineEvent::Received(crossing.bytes)), self.now);
@@ -158,17 +153,11 @@ impl Simulation {
             }
             return;
         }
-        let crossing =
-            serial_faults::cross(&mut self.faults, &setup, Direction::FromDevice, &bytes);
-        let changed = crossing.bytes != bytes;
+        let way = Direction::FromDevice;
+        let crossing = serial_faults::cross(&mut self.faults, &setup, way, &bytes);
         self.serial.received.extend_from_slice(&crossing.bytes);
-        self.trace.record(
-            self.now,
-            TraceEvent::SerialOut {
-                data: Bytes(crossing.bytes),
-                sent: changed.then_some(Bytes(bytes)),
-            },
-        );
+        let record = records::serial_crossing(way, &bytes, &crossing.bytes);
+        self.trace.record(self.now, record);
     }
 
     fn device_notify(&mut self, event: DeviceEvent) {

@@ -13,7 +13,7 @@
 use super::{Boundary, Faults};
 use m2285_boundary::faults::serial::{self as serial_rule, LineSetup};
 use m2285_boundary::faults::Direction;
-use m2285_boundary::trace::{Bytes, TraceEvent};
+use m2285_boundary::trace::records;
 use m2285_pty::{HostPty, PtyRead};
 use m2285_time::Instant;
 use m2285_uart::SerialParams;
@@ -75,13 +75,9 @@ impl FaultyPty {
         self.boundary.update(now);
         let out = cross(&mut self.boundary.faults(), line, way, sent);
         if self.boundary.tracer.is_on() {
-            let data = Bytes(out.clone().unwrap_or_else(|| sent.to_vec()));
-            let sent = out.as_ref().map(|_| Bytes(sent.to_vec()));
-            let event = match way {
-                Direction::FromDevice => TraceEvent::SerialOut { data, sent },
-                _ => TraceEvent::SerialIn { data, sent },
-            };
-            self.boundary.tracer.record(now, event);
+            let got = out.as_deref().unwrap_or(sent);
+            let record = records::serial_crossing(way, sent, got);
+            self.boundary.tracer.record(now, record);
         }
         out.filter(|o| o.as_slice() != sent)
     }
