@@ -90,6 +90,14 @@ fn bit_errors_hit_the_frames_at_the_set_rate_both_ways() {
     let frames = c["bytes_changed"].as_u64().unwrap_or(0);
     assert!((3600..4400).contains(&bits), "{c}");
     assert!((3500..4150).contains(&frames), "{c}");
+    // Every character is accounted for: received = sent − dropped + added.
+    let dropped = c["bytes_dropped"].as_u64().unwrap_or(0);
+    let added = c["bytes_added"].as_u64().unwrap_or(0);
+    assert_eq!(
+        (got_in.len() + got_out.len()) as u64,
+        2 * n as u64 - dropped + added,
+        "{c}"
+    );
     println!(
         "realized bit error rate {:.5} (set 0.01)",
         bits as f64 / (2 * n * 10) as f64

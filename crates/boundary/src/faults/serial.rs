@@ -86,7 +86,9 @@ pub fn cross(faults: &mut FaultSet, setup: &LineSetup, way: Direction, bytes: &[
                 out.bit_errors += flipped;
             }
         }
-        uart_bits::decode(&bits, tx.baud, &rx)
+        let chars = uart_bits::decode(&bits, tx.baud, &rx);
+        account_resync(faults, way, bytes.len(), chars.len());
+        chars
     } else {
         bytes
             .iter()
@@ -145,6 +147,34 @@ pub fn cross(faults: &mut FaultSet, setup: &LineSetup, way: Direction, bytes: &[
         }
     }
     out
+}
+
+/// Charges a change in the number of characters at bit level (a receiver resynchronising on a
+/// damaged frame, or sampling at the wrong rate) to the fault that caused it: the first bit
+/// error instance going `way`, else the first baud mismatch.
+fn account_resync(faults: &mut FaultSet, way: Direction, sent: usize, got: usize) {
+    if sent == got {
+        return;
+    }
+    let mut culprits = faults.active_mut().filter(|i| i.hits(way, None));
+    let mut blamed: Option<&mut Instance> = None;
+    for inst in &mut culprits {
+        match inst.spec.kind {
+            FaultKind::SerialBitErrors { .. } => {
+                blamed = Some(inst);
+                break;
+            }
+            FaultKind::SerialBaudMismatch { .. } if blamed.is_none() => blamed = Some(inst),
+            _ => {}
+        }
+    }
+    if let Some(inst) = blamed {
+        if got < sent {
+            inst.counters.bytes_dropped += (sent - got) as u64;
+        } else {
+            inst.counters.bytes_added += (got - sent) as u64;
+        }
+    }
 }
 
 /// Flips the bits of `bits` (frames of `frame` bits each) that the instance's error process
@@ -228,6 +258,24 @@ mod tests {
         assert_eq!(cross(&mut b, &setup(), Direction::ToDevice, &data), ca);
         let mut c = set_with(4, &[("serial.bit_errors", &[("ber", "1e-3")])]);
         assert_ne!(cross(&mut c, &setup(), Direction::ToDevice, &data), ca);
+    }
+
+    #[test]
+    fn counters_account_for_every_character() {
+        let data = vec![0x55u8; 50_000];
+        let mut set = set_with(5, &[("serial.bit_errors", &[("ber", "0.01")])]);
+        let c = cross(&mut set, &setup(), Direction::ToDevice, &data);
+        let counters = set.get(0).map(|i| i.counters.clone()).unwrap_or_default();
+        assert_eq!(counters.bytes, data.len() as u64);
+        assert_eq!(counters.bits_flipped, c.bit_errors);
+        assert!(
+            counters.bytes_dropped + counters.bytes_added > 0,
+            "{counters:?}"
+        );
+        assert_eq!(
+            c.bytes.len() as u64,
+            data.len() as u64 - counters.bytes_dropped + counters.bytes_added
+        );
     }
 
     #[test]

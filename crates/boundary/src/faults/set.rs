@@ -17,8 +17,13 @@ pub struct Counters {
     pub bits_flipped: u64,
     /// Characters it changed (for bit errors: the frames it hit).
     pub bytes_changed: u64,
-    /// Characters it removed.
+    /// Characters it removed (for bit errors and baud mismatch: characters the receiver lost
+    /// to resynchronising).
     pub bytes_dropped: u64,
+    /// Characters it added (bit errors and baud mismatch: a receiver resynchronising on a
+    /// damaged frame can read more characters than were sent). Received = sent −
+    /// `bytes_dropped` + `bytes_added` over every fault on the line.
+    pub bytes_added: u64,
     /// UDP datagrams it dropped.
     pub datagrams_dropped: u64,
     /// Sessions that failed because of it (keep-alive or retransmission timeout, reset).
