@@ -45,6 +45,8 @@ pub struct Network {
     pub smtp: Smtp,
     /// Locating server reports.
     pub locating: Locating,
+    /// Web server configuration (notes §3.9).
+    pub web_server: WebServer,
 }
 
 /// SNMP menu (manual §3.2).
@@ -143,6 +145,43 @@ pub struct Locating {
     pub port: u16,
     /// Seconds between reports.
     pub interval_s: u32,
+}
+
+/// Web server configuration (notes §3.9): which of HTTP and HTTPS run, and how often status
+/// pages refresh themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebServer {
+    /// Which listeners run.
+    pub mode: WebMode,
+    /// Seconds between automatic reloads of the status page; 0 = never.
+    pub refresh_s: u32,
+}
+
+/// Which of the web server's listeners run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebMode {
+    /// Neither: the web server is off.
+    Off,
+    /// Plain HTTP only (device port 80).
+    Http,
+    /// HTTPS only (device port 443).
+    Https,
+    /// Both.
+    Both,
+}
+
+impl WebMode {
+    /// Whether the plain HTTP listener runs.
+    pub fn http(self) -> bool {
+        matches!(self, WebMode::Http | WebMode::Both)
+    }
+
+    /// Whether the HTTPS listener runs.
+    pub fn https(self) -> bool {
+        matches!(self, WebMode::Https | WebMode::Both)
+    }
 }
 
 /// IP addressing mode.
@@ -419,6 +458,12 @@ pub struct Sim {
     pub control_idle_timeout_ms: u32,
     /// Time from power-on or reboot until the device serves again, in milliseconds.
     pub boot_time_ms: u32,
+    /// Host port of the device's web server over HTTP (device port 80); 0 = a free one.
+    pub http_port: u16,
+    /// Host port of the device's web server over HTTPS (device port 443); 0 = a free one.
+    pub https_port: u16,
+    /// Minutes a web session may stay idle before it must log in again.
+    pub web_session_idle_min: u32,
 }
 
 /// Which control API requests must carry the token (docs/control-api.md).

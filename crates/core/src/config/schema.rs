@@ -164,6 +164,8 @@ pub const KEYS: &[KeySpec] = &[
     key("network.locating.server", K::Ipv4, D::Str("127.0.0.1"), "Locating server's IPv4 address (loopback in the simulator)."),
     key("network.locating.port", K::Int { min: 1, max: 65535 }, D::Int(9999), "Locating server's UDP port [unverified: the notes name no default]."),
     key("network.locating.interval_s", K::Int { min: 1, max: 86400 }, D::Int(60), "Seconds between reports (the first is sent at power-on)."),
+    key("network.web_server.mode", K::OneOf(&["off", "http", "https", "both"]), D::Str("both"), "Web server configuration (notes §3.9): which of plain HTTP (device port 80) and HTTPS (device port 443, the device's certificate) run. Read when the simulator starts.").on_restart(),
+    key("network.web_server.refresh_s", K::Int { min: 0, max: 3600 }, D::Int(0), "Web page refresh rate: seconds between automatic reloads of the status page; 0 = never."),
     // 2 Serial port configuration: port 1
     key("port1.enabled", K::Bool, D::Bool(true), "Port enable. A disabled port ignores serial and network traffic and listens on nothing."),
     key("port1.title", K::Text { max_len: 31 }, D::Str(""), "Port title: a label shown in the menus only."),
@@ -247,6 +249,9 @@ pub const KEYS: &[KeySpec] = &[
     key("sim.control_auth", K::OneOf(&["changes", "all", "off"]), D::Str("changes"), "Which control API requests must carry the token the device keeps in its state directory (control.token, made on first start; `ctl` reads it): changes = every request but GET/HEAD, all = every request, off = none. Read at start.").on_restart(),
     key("sim.control_idle_timeout_ms", K::Int { min: 100, max: 3600000 }, D::Int(10000), "Control API: a connection that sends no complete request headers (idle, or between keep-alive requests) or no complete body for this long is closed. Read at start; tests shorten it.").on_restart(),
     key("sim.boot_time_ms", K::Int { min: 0, max: 600_000 }, D::Int(8000), "Time from power-on (or a reboot) until the device serves again; its ports refuse connections meanwhile. 8000 ms is the factory value (a small embedded Linux device server); tests use e.g. 200. The first power-on when the simulator starts is immediate."),
+    key("sim.http_port", K::Int { min: 0, max: 65535 }, D::Int(8080), "Host port of the device's web server over HTTP (its port 80). 0, or sim.free_ports, picks a free port; the ready line reports it as ports.http. Read at start.").on_restart(),
+    key("sim.https_port", K::Int { min: 0, max: 65535 }, D::Int(8443), "Host port of the device's web server over HTTPS (its port 443). 0, or sim.free_ports, picks a free port; the ready line reports it as ports.https. Read at start.").on_restart(),
+    key("sim.web_session_idle_min", K::Int { min: 1, max: 1440 }, D::Int(15), "Minutes a web session may stay idle before the browser must log in again."),
 ];
 
 /// The spec of a key, by its dotted path (list items as `list[].field`).
