@@ -11,6 +11,7 @@ mod scenario_cmd;
 mod shell;
 mod state_dir;
 mod tls_files;
+mod web;
 
 use clap::Parser;
 use cli::{Cli, Command};

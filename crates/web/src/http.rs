@@ -58,14 +58,20 @@ impl WebRequest {
     pub fn multipart(&self) -> Vec<(String, Vec<u8>)> {
         let Some(boundary) = self.content_type.as_deref().and_then(|t| {
             t.starts_with("multipart/form-data")
-                .then(|| t.split(';').find_map(|p| p.trim().strip_prefix("boundary=")))
+                .then(|| {
+                    t.split(';')
+                        .find_map(|p| p.trim().strip_prefix("boundary="))
+                })
                 .flatten()
         }) else {
             return Vec::new();
         };
         let delimiter = format!("--{}", boundary.trim_matches('"'));
         let mut parts = Vec::new();
-        for chunk in split_bytes(&self.body, delimiter.as_bytes()).into_iter().skip(1) {
+        for chunk in split_bytes(&self.body, delimiter.as_bytes())
+            .into_iter()
+            .skip(1)
+        {
             let chunk = chunk.strip_prefix(b"\r\n").unwrap_or(chunk);
             let Some(head_end) = find(chunk, b"\r\n\r\n") else {
                 continue;
@@ -173,8 +179,10 @@ impl WebResponse {
             self.headers.push((k.into(), v.into()));
         }
         if secure {
-            self.headers
-                .push(("Strict-Transport-Security".into(), "max-age=31536000".into()));
+            self.headers.push((
+                "Strict-Transport-Security".into(),
+                "max-age=31536000".into(),
+            ));
         }
         self
     }

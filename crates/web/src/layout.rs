@@ -3,7 +3,7 @@
 //! schema's [`KeySpec`]s, so a key added to the schema appears on a page with no new code. A
 //! key no page claims lands on the "Other settings" page, so every key stays reachable.
 
-use m2285_core::config::schema::{self, Kind, KeySpec};
+use m2285_core::config::schema::{self, KeySpec, Kind};
 use serde_json::Value;
 
 /// One configuration page.
@@ -21,26 +21,140 @@ pub struct ConfigPage {
 
 /// The configuration pages in menu order, mirroring the manual's tree (notes §7).
 pub const CONFIG_PAGES: &[ConfigPage] = &[
-    ConfigPage { slug: "ip", group: "Network", title: "IP configuration", prefixes: &["network.ip", "network.netmask", "network.gateway", "network.dns", "network.mac", "network.ethernet"] },
-    ConfigPage { slug: "snmp", group: "Network", title: "SNMP", prefixes: &["network.snmp", "snmp."] },
-    ConfigPage { slug: "syslog", group: "Network", title: "Syslog", prefixes: &["network.syslog", "system.log", "syslog."] },
-    ConfigPage { slug: "ip_filter", group: "Network", title: "IP filtering", prefixes: &["network.ip_filter", "network.filter", "ip_filter."] },
-    ConfigPage { slug: "tcp", group: "Network", title: "TCP service (keep-alive)", prefixes: &["network.tcp_keepalive"] },
-    ConfigPage { slug: "web", group: "Network", title: "Web server", prefixes: &["network.web_server"] },
-    ConfigPage { slug: "network_other", group: "Network", title: "Other network settings", prefixes: &["network."] },
-    ConfigPage { slug: "port", group: "Serial port", title: "Port overview", prefixes: &["port1.enabled", "port1.title"] },
-    ConfigPage { slug: "host", group: "Serial port", title: "Host mode", prefixes: &["port1.host"] },
-    ConfigPage { slug: "remote_hosts", group: "Serial port", title: "Remote hosts", prefixes: &["port1.remote_hosts"] },
-    ConfigPage { slug: "crypto", group: "Serial port", title: "Cryptography", prefixes: &["port1.crypto"] },
-    ConfigPage { slug: "serial", group: "Serial port", title: "Serial parameters", prefixes: &["port1.serial"] },
-    ConfigPage { slug: "modem", group: "Serial port", title: "Modem", prefixes: &["port1.modem"] },
-    ConfigPage { slug: "port_log", group: "Serial port", title: "Port log", prefixes: &["port1.log", "port1.port_log"] },
-    ConfigPage { slug: "port_other", group: "Serial port", title: "Other port settings", prefixes: &["port1."] },
-    ConfigPage { slug: "device", group: "System", title: "Device name, date and time", prefixes: &["system.name", "system.device", "system.clock", "system.time", "system.location", "system.contact"] },
-    ConfigPage { slug: "users", group: "System", title: "Users", prefixes: &["system.users", "system.accounts"] },
-    ConfigPage { slug: "system_other", group: "System", title: "Other system settings", prefixes: &["system."] },
-    ConfigPage { slug: "simulator", group: "Simulator", title: "Simulator settings", prefixes: &["sim."] },
-    ConfigPage { slug: "other", group: "Simulator", title: "Other settings", prefixes: &[""] },
+    ConfigPage {
+        slug: "ip",
+        group: "Network",
+        title: "IP configuration",
+        prefixes: &[
+            "network.ip",
+            "network.netmask",
+            "network.gateway",
+            "network.dns",
+            "network.mac",
+            "network.ethernet",
+        ],
+    },
+    ConfigPage {
+        slug: "snmp",
+        group: "Network",
+        title: "SNMP",
+        prefixes: &["network.snmp", "snmp."],
+    },
+    ConfigPage {
+        slug: "syslog",
+        group: "Network",
+        title: "Syslog",
+        prefixes: &["network.syslog", "system.log", "syslog."],
+    },
+    ConfigPage {
+        slug: "ip_filter",
+        group: "Network",
+        title: "IP filtering",
+        prefixes: &["network.ip_filter", "network.filter", "ip_filter."],
+    },
+    ConfigPage {
+        slug: "tcp",
+        group: "Network",
+        title: "TCP service (keep-alive)",
+        prefixes: &["network.tcp_keepalive"],
+    },
+    ConfigPage {
+        slug: "web",
+        group: "Network",
+        title: "Web server",
+        prefixes: &["network.web_server"],
+    },
+    ConfigPage {
+        slug: "network_other",
+        group: "Network",
+        title: "Other network settings",
+        prefixes: &["network."],
+    },
+    ConfigPage {
+        slug: "port",
+        group: "Serial port",
+        title: "Port overview",
+        prefixes: &["port1.enabled", "port1.title"],
+    },
+    ConfigPage {
+        slug: "host",
+        group: "Serial port",
+        title: "Host mode",
+        prefixes: &["port1.host"],
+    },
+    ConfigPage {
+        slug: "remote_hosts",
+        group: "Serial port",
+        title: "Remote hosts",
+        prefixes: &["port1.remote_hosts"],
+    },
+    ConfigPage {
+        slug: "crypto",
+        group: "Serial port",
+        title: "Cryptography",
+        prefixes: &["port1.crypto"],
+    },
+    ConfigPage {
+        slug: "serial",
+        group: "Serial port",
+        title: "Serial parameters",
+        prefixes: &["port1.serial"],
+    },
+    ConfigPage {
+        slug: "modem",
+        group: "Serial port",
+        title: "Modem",
+        prefixes: &["port1.modem"],
+    },
+    ConfigPage {
+        slug: "port_log",
+        group: "Serial port",
+        title: "Port log",
+        prefixes: &["port1.log", "port1.port_log"],
+    },
+    ConfigPage {
+        slug: "port_other",
+        group: "Serial port",
+        title: "Other port settings",
+        prefixes: &["port1."],
+    },
+    ConfigPage {
+        slug: "device",
+        group: "System",
+        title: "Device name, date and time",
+        prefixes: &[
+            "system.name",
+            "system.device",
+            "system.clock",
+            "system.time",
+            "system.location",
+            "system.contact",
+        ],
+    },
+    ConfigPage {
+        slug: "users",
+        group: "System",
+        title: "Users",
+        prefixes: &["system.users", "system.accounts"],
+    },
+    ConfigPage {
+        slug: "system_other",
+        group: "System",
+        title: "Other system settings",
+        prefixes: &["system."],
+    },
+    ConfigPage {
+        slug: "simulator",
+        group: "Simulator",
+        title: "Simulator settings",
+        prefixes: &["sim."],
+    },
+    ConfigPage {
+        slug: "other",
+        group: "Simulator",
+        title: "Other settings",
+        prefixes: &[""],
+    },
 ];
 
 /// Whether `key` is on `page` (as the first page claiming it).
@@ -60,7 +174,13 @@ pub fn is_secret(path: &str) -> bool {
     let leaf = path.rsplit('.').next().unwrap_or(path);
     matches!(
         leaf,
-        "password" | "password_hash" | "community" | "read_community" | "write_community" | "secret" | "key_pem"
+        "password"
+            | "password_hash"
+            | "community"
+            | "read_community"
+            | "write_community"
+            | "secret"
+            | "key_pem"
     ) || leaf.ends_with("_password")
 }
 
@@ -134,7 +254,9 @@ pub fn sections(page: &ConfigPage, config: &Value) -> Vec<Section> {
             lists.push(list_section(spec, max_items, config));
         } else {
             let value = lookup(config, spec.path);
-            plain.rows.push(vec![field(spec, spec.path.to_owned(), value)]);
+            plain
+                .rows
+                .push(vec![field(spec, spec.path.to_owned(), value)]);
         }
     }
     let mut out = Vec::new();
@@ -283,14 +405,20 @@ mod tests {
                 .collect();
             let wanted = spec.path.replace("[]", "[0]");
             if !matches!(spec.kind, Kind::List { .. }) {
-                assert!(keys.contains(&wanted), "{} not drawn on {}", spec.path, page.slug);
+                assert!(
+                    keys.contains(&wanted),
+                    "{} not drawn on {}",
+                    spec.path,
+                    page.slug
+                );
             }
         }
     }
 
     #[test]
     fn secrets_are_never_filled_in() {
-        let config = serde_json::json!({"system": {"users": [{"name": "root", "password": "s3cret"}]}});
+        let config =
+            serde_json::json!({"system": {"users": [{"name": "root", "password": "s3cret"}]}});
         let page = page("users").unwrap_or(&CONFIG_PAGES[0]);
         let fields: Vec<Field> = sections(page, &config)
             .into_iter()

@@ -90,7 +90,10 @@ pub(crate) fn handle(
                 .as_u64()
                 .and_then(|v| u32::try_from(v).ok())
                 .unwrap_or(0);
-            reply(WebResponse::html(200, render::tables(f, status_tables(snap))))
+            reply(WebResponse::html(
+                200,
+                render::tables(f, status_tables(snap)),
+            ))
         }
         ("GET" | "HEAD", "/statistics") => reply(WebResponse::html(
             200,
@@ -112,7 +115,11 @@ pub(crate) fn handle(
             match layout::page(&p["/config/".len()..]) {
                 Some(page) => reply(WebResponse::html(
                     200,
-                    render::config(frame(page.title), page.slug, layout::sections(page, &snap.config)),
+                    render::config(
+                        frame(page.title),
+                        page.slug,
+                        layout::sections(page, &snap.config),
+                    ),
                 )),
                 None => reply(not_found()),
             }
@@ -181,7 +188,8 @@ pub(crate) fn handle(
                 }
                 Some(Err(_)) => {
                     let mut f = frame("System administration");
-                    f.error = "import: the file is not UTF-8 text (expected TOML, as exported)".into();
+                    f.error =
+                        "import: the file is not UTF-8 text (expected TOML, as exported)".into();
                     reply(WebResponse::html(400, render::system(f, staged_text(snap))))
                 }
             }
@@ -241,7 +249,10 @@ pub(crate) fn resume(
                     None => unplaced.push(field_message(e)),
                 }
             }
-            for f in sections.iter_mut().flat_map(|s| s.rows.iter_mut().flatten()) {
+            for f in sections
+                .iter_mut()
+                .flat_map(|s| s.rows.iter_mut().flatten())
+            {
                 if let Some((_, v)) = submitted.iter().find(|(k, _)| *k == f.key) {
                     if !layout::is_secret(&f.key) {
                         f.value = v.clone();
@@ -271,7 +282,11 @@ pub(crate) fn resume(
                     if errors.is_empty() {
                         message
                     } else {
-                        errors.iter().map(field_message).collect::<Vec<_>>().join("; ")
+                        errors
+                            .iter()
+                            .map(field_message)
+                            .collect::<Vec<_>>()
+                            .join("; ")
                     }
                 ),
                 OpResult::Failed(m) => format!("failed: {m}"),
@@ -445,16 +460,15 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-type Tables = Vec<(String, String, Vec<(String, String)>)>;
+use crate::render::Tables;
 
 fn status_tables(snap: &Snapshot) -> Tables {
     let st = &snap.status;
     let section = |name: &str, id: &str, keys: &[&str]| {
         let mut rows = Vec::new();
         for k in keys {
-            match st.get(*k) {
-                Some(v) => flatten(k, v, &mut rows),
-                None => {}
+            if let Some(v) = st.get(*k) {
+                flatten(k, v, &mut rows);
             }
         }
         (name.to_owned(), id.to_owned(), rows)
@@ -474,7 +488,17 @@ fn status_tables(snap: &Snapshot) -> Tables {
     }
     let mut tables = vec![("Device".to_owned(), "device".to_owned(), identity)];
     tables.push(section("Network", "network", &["ip", "ports"]));
-    tables.push(section("Serial port", "port", &["mode", "port_enabled", "serial", "signals", "dsr_allows_sessions"]));
+    tables.push(section(
+        "Serial port",
+        "port",
+        &[
+            "mode",
+            "port_enabled",
+            "serial",
+            "signals",
+            "dsr_allows_sessions",
+        ],
+    ));
     tables.push(section("Sessions", "sessions", &["sessions"]));
     tables
 }
@@ -486,9 +510,39 @@ fn env_version() -> String {
 /// The counters notes §11.5 lists that the simulator does not model (it has no IP stack of
 /// its own: the host's kernel carries the packets).
 const UNMODELLED: &[(&str, &[&str])] = &[
-    ("IP", &["Forwarding", "DefaultTTL", "InReceives", "InHdrErrors", "InAddrErrors", "ForwDatagrams", "InUnknownProtos", "InDiscards", "InDelivers", "OutRequests", "OutDiscards", "OutNoRoutes"]),
-    ("ICMP", &["InMsgs", "InErrors", "InDestUnreachs", "InEchos", "OutMsgs", "OutErrors", "OutEchoReps"]),
-    ("UDP", &["InDatagrams", "NoPorts", "InErrors", "OutDatagrams"]),
+    (
+        "IP",
+        &[
+            "Forwarding",
+            "DefaultTTL",
+            "InReceives",
+            "InHdrErrors",
+            "InAddrErrors",
+            "ForwDatagrams",
+            "InUnknownProtos",
+            "InDiscards",
+            "InDelivers",
+            "OutRequests",
+            "OutDiscards",
+            "OutNoRoutes",
+        ],
+    ),
+    (
+        "ICMP",
+        &[
+            "InMsgs",
+            "InErrors",
+            "InDestUnreachs",
+            "InEchos",
+            "OutMsgs",
+            "OutErrors",
+            "OutEchoReps",
+        ],
+    ),
+    (
+        "UDP",
+        &["InDatagrams", "NoPorts", "InErrors", "OutDatagrams"],
+    ),
 ];
 
 fn statistics_tables(snap: &Snapshot) -> Tables {
@@ -503,13 +557,20 @@ fn statistics_tables(snap: &Snapshot) -> Tables {
         .collect();
     let mut tables = vec![
         ("Serial port".to_owned(), "stats-serial".to_owned(), serial),
-        ("TCP (data sessions)".to_owned(), "stats-tcp".to_owned(), tcp),
+        (
+            "TCP (data sessions)".to_owned(),
+            "stats-tcp".to_owned(),
+            tcp,
+        ),
     ];
     for (name, counters) in UNMODELLED {
         tables.push((
             format!("{name} (not modelled: the host's kernel carries the packets)"),
             format!("stats-{}", name.to_ascii_lowercase()),
-            counters.iter().map(|c| ((*c).to_owned(), "—".to_owned())).collect(),
+            counters
+                .iter()
+                .map(|c| ((*c).to_owned(), "—".to_owned()))
+                .collect(),
         ));
     }
     tables
@@ -526,4 +587,3 @@ fn log_tables(snap: &Snapshot) -> Tables {
     };
     vec![("System log".into(), "syslog".into(), rows)]
 }
-

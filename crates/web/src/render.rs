@@ -6,6 +6,9 @@ use askama::Template;
 /// The stylesheet every page links (served at `/style.css`; nothing comes from outside).
 pub const STYLE_CSS: &str = include_str!("../templates/style.css");
 
+/// Name/value tables: (heading, element id, rows of (name, value)).
+pub type Tables = Vec<(String, String, Vec<(String, String)>)>;
+
 /// What every page shows around its content.
 #[derive(Debug, Clone, Default)]
 pub struct Frame {
@@ -62,7 +65,7 @@ struct TablesPage {
     store_banner: String,
     refresh_s: u32,
     menu: Vec<(String, Vec<(String, String)>)>,
-    tables: Vec<(String, String, Vec<(String, String)>)>,
+    tables: Tables,
 }
 
 /// A field as the template draws it.
@@ -187,7 +190,7 @@ pub fn login(frame: Frame) -> String {
 }
 
 /// A page of name/value tables: (heading, element id, rows).
-pub fn tables(frame: Frame, tables: Vec<(String, String, Vec<(String, String)>)>) -> String {
+pub fn tables(frame: Frame, tables: Tables) -> String {
     rendered(
         TablesPage {
             title: frame.title,
@@ -240,4 +243,3 @@ pub fn system(frame: Frame, staged: String) -> String {
         .render(),
     )
 }
-

@@ -44,6 +44,14 @@ pub enum Call {
     FaultList,
     /// End the faults with this id, or every fault.
     FaultClear(Option<String>),
+    /// The web server checks a login against the device's accounts (200 with the user's name,
+    /// or 401). Not routed from the control API.
+    WebLogin {
+        /// User name.
+        user: String,
+        /// Password as typed.
+        password: String,
+    },
     /// Accounts, filter, logs, clock (docs/management.md).
     Admin(AdminCall),
 }

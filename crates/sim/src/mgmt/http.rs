@@ -11,6 +11,7 @@ use hyper::body::{Body, Incoming};
 use hyper::service::HttpService;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 /// Largest request head (request line and headers) hyper buffers; a longer one gets 431.
@@ -26,6 +27,18 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let _ = stream.set_nodelay(true);
+    serve_io(stream, header_timeout, service).await;
+}
+
+/// Like [`serve`], over any byte stream (e.g. the plaintext side of a TLS connection).
+pub async fn serve_io<IO, S, B>(stream: IO, header_timeout: Duration, service: S)
+where
+    IO: AsyncRead + AsyncWrite + Unpin + 'static,
+    S: HttpService<Incoming, ResBody = B>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout)

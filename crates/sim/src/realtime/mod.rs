@@ -159,14 +159,15 @@ impl Runtime {
             token: crate::control::token::load_or_create(state_dir)?,
             idle_timeout: Duration::from_millis(u64::from(config.sim.control_idle_timeout_ms)),
         };
+        let wake_loop: std::sync::Arc<dyn Fn() + Send + Sync> = std::sync::Arc::new(move || {
+            let _ = wake_control.wake();
+        });
         let control = crate::control::ControlServer::start(
             args.ip,
             control_port,
             control_settings,
-            control_tx,
-            std::sync::Arc::new(move || {
-                let _ = wake_control.wake();
-            }),
+            control_tx.clone(),
+            wake_loop.clone(),
         )?;
         let (snmp, snmp_port) = snmp::SnmpService::open(
             &config,
@@ -184,6 +185,13 @@ impl Runtime {
             }),
         };
         let (telnet, ssh) = crate::console::start_all(&config, args.ip, bridge, state_dir);
+        let web_cert = if config.network.web_server.mode.https() {
+            crate::tls_files::load(&config, state_dir, &args.ip.to_string(), seed, true)?
+                .map(|m| (m.cert_chain_pem, m.key_pem))
+        } else {
+            None
+        };
+        let web = crate::web::start(args.ip, &config, web_cert, control_tx, wake_loop)?;
         let mut rt = Runtime {
             poll,
             clock,
@@ -218,6 +226,12 @@ impl Runtime {
         rt.ports.insert("control", control.port);
         if let Some(port) = snmp_port {
             rt.ports.insert("snmp", port);
+        }
+        if let Some(port) = web.http {
+            rt.ports.insert("http", port);
+        }
+        if let Some(port) = web.https {
+            rt.ports.insert("https", port);
         }
         if let Some(port) = telnet {
             rt.ports.insert("telnet", port);

@@ -1,0 +1,182 @@
+//! One device's web server on the management thread: an HTTP request becomes a
+//! [`WebRequest`], the page logic ([`m2285_web::Web`]) answers it or asks for a device
+//! operation, which is carried out with control calls on the device's loop.
+
+use super::store::{self, Staging};
+use crate::control::{Call, Reply, Request};
+use crate::mgmt::http::{read_body, BodyError};
+use bytes::Bytes;
+use crossbeam_channel::Sender;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::{Response, StatusCode};
+use m2285_web::{
+    DeviceOp, OpResult, Outcome, Snapshot, StoreState, Web, WebRequest, WebResponse, MAX_BODY,
+};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a request waits for the loop before giving up with 503.
+const LOOP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The way to the device's loop.
+pub struct LoopLink {
+    /// Calls to the loop.
+    pub to_loop: Sender<Request>,
+    /// Wakes the loop after a call is sent.
+    pub wake: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl LoopLink {
+    /// Hands `call` to the loop and waits for its answer.
+    pub async fn ask(&self, call: Call) -> Reply {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if self.to_loop.send(Request { call, reply }).is_err() {
+            return Reply::error(503, "the device is shutting down");
+        }
+        (self.wake)();
+        match tokio::time::timeout(LOOP_TIMEOUT, answer).await {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(_)) => Reply::error(503, "the device is shutting down"),
+            Err(_) => Reply::error(503, "the device did not answer in time"),
+        }
+    }
+}
+
+/// The web server of one device (shared by its HTTP and HTTPS listeners).
+pub struct WebService {
+    /// The page logic and its sessions.
+    pub web: RefCell<Web>,
+    /// The loop.
+    pub link: LoopLink,
+    /// Edits staged and not applied.
+    pub staging: Staging,
+    /// How long a request body may take.
+    pub body_deadline: Duration,
+    /// When the server started (the page logic's clock counts from here).
+    pub started: std::time::Instant,
+}
+
+impl WebService {
+    /// Answers one request.
+    pub async fn handle(
+        &self,
+        request: hyper::Request<Incoming>,
+        secure: bool,
+    ) -> Response<Full<Bytes>> {
+        let (parts, body) = request.into_parts();
+        let header = |name: hyper::header::HeaderName| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let body = match read_body(body, MAX_BODY, self.body_deadline).await {
+            Ok(b) => b,
+            Err(BodyError::TooLarge) => {
+                return respond(
+                    WebResponse::text(413, format!("request larger than {MAX_BODY} bytes\n"))
+                        .with_security_headers(secure),
+                )
+            }
+            Err(BodyError::TimedOut) => {
+                return respond(WebResponse::text(
+                    408,
+                    "the request did not arrive in time\n",
+                ))
+            }
+            Err(BodyError::Broken(e)) => {
+                return respond(WebResponse::text(
+                    400,
+                    format!("cannot read the request: {e}\n"),
+                ))
+            }
+        };
+        let req = WebRequest {
+            method: parts.method.as_str().to_owned(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().unwrap_or("").to_owned(),
+            cookie: header(hyper::header::COOKIE),
+            content_type: header(hyper::header::CONTENT_TYPE),
+            body: body.to_vec(),
+            secure,
+        };
+        let snapshot = self.snapshot().await;
+        let outcome = self
+            .web
+            .borrow_mut()
+            .handle(&req, &snapshot, self.now(), random());
+        let response = match outcome {
+            Outcome::Reply(r) => r,
+            Outcome::Ask { op, then } => {
+                let result = self.carry_out(op).await;
+                let snapshot = self.snapshot().await;
+                self.web
+                    .borrow_mut()
+                    .resume(&req, then, result, &snapshot, self.now(), random())
+            }
+        };
+        respond(response)
+    }
+
+    async fn carry_out(&self, op: DeviceOp) -> OpResult {
+        match op {
+            DeviceOp::CheckLogin { user, password } => {
+                match self.link.ask(Call::WebLogin { user, password }).await {
+                    Reply { status: 200, body } => {
+                        OpResult::Login(body.get("user").and_then(Value::as_str).map(str::to_owned))
+                    }
+                    _ => OpResult::Login(None),
+                }
+            }
+            DeviceOp::Store(op) => store::run(&self.link, &self.staging, op).await,
+        }
+    }
+
+    /// The device as the pages show it: status and configuration (secrets masked).
+    async fn snapshot(&self) -> Snapshot {
+        let status = self.link.ask(Call::Status).await.body;
+        let config = self.link.ask(Call::ConfigGet(None)).await.body;
+        Snapshot {
+            status,
+            config,
+            store: StoreState {
+                staged: self.staging.keys(),
+                ..StoreState::default()
+            },
+        }
+    }
+
+    fn now(&self) -> m2285_time::Instant {
+        let ns = u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        m2285_time::Instant::from_nanos(ns)
+    }
+}
+
+/// 32 fresh random bytes (session ids, CSRF tokens); zeros only if the OS has none to give,
+/// which then makes every login fail its CSRF check rather than share a token.
+fn random() -> [u8; 32] {
+    let mut out = [0u8; 32];
+    if getrandom::fill(&mut out).is_err() {
+        tracing::error!("web server: no randomness from the OS");
+    }
+    out
+}
+
+/// The page logic's response as a hyper response.
+pub fn respond(r: WebResponse) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(r.body)));
+    *response.status_mut() =
+        StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    for (k, v) in r.headers {
+        if let (Ok(k), Ok(v)) = (HeaderName::try_from(k), HeaderValue::try_from(v)) {
+            headers.append(k, v);
+        }
+    }
+    response
+}
