@@ -52,6 +52,7 @@ pub(crate) fn handle(
                 body: render::STYLE_CSS.as_bytes().to_vec(),
             })
         }
+        ("GET", "/favicon.ico") => return Outcome::Reply(not_found()),
         ("GET", "" | "/login") if path == "/login" || session_of(web, req, now).is_none() => {
             return Outcome::Reply(login_page(req, random, "", 200))
         }
@@ -387,7 +388,12 @@ fn login(req: &WebRequest) -> Outcome {
 }
 
 fn login_page(req: &WebRequest, random: [u8; 32], error: &str, status: u16) -> WebResponse {
-    let token = hex(&random[..16]);
+    // Keep a token the browser already holds: a second login page (another tab, a favicon
+    // request sent to the login page) must not invalidate the form on screen.
+    let token = match req.cookie(LOGIN_COOKIE) {
+        Some(t) if t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()) => t.to_owned(),
+        _ => hex(&random[..16]),
+    };
     let frame = Frame {
         title: "Log in".into(),
         csrf: token.clone(),
