@@ -31,7 +31,12 @@ pub struct Frame {
 /// The menu: (group, [(href, title)]).
 fn menu() -> Vec<(String, Vec<(String, String)>)> {
     let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
-    for p in CONFIG_PAGES {
+    let has_keys = |slug: &str| {
+        m2285_core::config::schema::KEYS
+            .iter()
+            .any(|k| crate::layout::page_of(k.path).is_some_and(|p| p.slug == slug))
+    };
+    for p in CONFIG_PAGES.iter().filter(|p| has_keys(p.slug)) {
         let item = (format!("/config/{}", p.slug), p.title.to_owned());
         match groups.last_mut() {
             Some((g, items)) if g == p.group => items.push(item),
