@@ -142,7 +142,7 @@ fn pages_in_headless_chromium_over_https() {
     let http = port(&sim, "http");
     let pin = spki_pin(&device_cert(&sim));
     // A serial-side program holds the port at 115200, the rate the page will set.
-    let _program = sim.open_serial(BaudRate::B115200);
+    let mut program = sim.open_serial(BaudRate::B115200);
     let bad_file = sim.dir.join("bad.toml");
     std::fs::write(&bad_file, "[port1.serial]\nbaud = 1234\n").expect("write");
     let good_file = sim.dir.join("good.toml");
@@ -326,6 +326,34 @@ fn pages_in_headless_chromium_over_https() {
             .for_element(Locator::Id("username"))
             .await
             .expect("logged out");
+
+        // The front panel (control API port): the Rx LED lights while the program writes.
+        c.goto(&format!("http://{ip}:{}/panel", sim.control_port()))
+            .await
+            .expect("goto");
+        c.wait()
+            .for_element(Locator::Css("#led-power.on"))
+            .await
+            .expect("power LED");
+        assert!(
+            c.find(Locator::Css("#led-rx.on")).await.is_err(),
+            "Rx lit without traffic"
+        );
+        let writer = std::thread::spawn(move || {
+            let end = Instant::now() + Duration::from_secs(4);
+            while Instant::now() < end {
+                let _ = program.write_all(&[b'x'; 256]);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            program
+        });
+        c.wait()
+            .at_most(Duration::from_secs(4))
+            .for_element(Locator::Css("#led-rx.on"))
+            .await
+            .expect("the Rx LED lit while bytes were written on the PTY");
+        shot(&c, "panel").await;
+        let _program = writer.join().expect("writer");
         c.close().await.expect("close");
     });
 

@@ -16,6 +16,7 @@ mod call;
 pub mod client;
 mod faults;
 mod guard;
+mod panel;
 mod routes;
 mod server;
 mod store_routes;

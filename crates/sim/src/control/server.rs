@@ -52,7 +52,20 @@ impl ControlService {
         }
         let path = parts.uri.path();
         if parts.method == Method::GET && path == "/events" {
-            return events();
+            return events(false);
+        }
+        if parts.method == Method::GET && path == "/panel/events" {
+            return events(true);
+        }
+        if parts.method == Method::GET {
+            if let Some((content_type, body)) = super::panel::file(path) {
+                let mut response =
+                    Response::new(Either::Left(Full::new(Bytes::from_static(body.as_bytes()))));
+                response
+                    .headers_mut()
+                    .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+                return response;
+            }
         }
         let body = match read_body(body, MAX_BODY, self.body_deadline).await {
             Ok(body) => body,
@@ -113,16 +126,22 @@ fn respond(reply: Reply) -> Response<ReplyBody> {
     response
 }
 
-/// `GET /events`: the JSON lines of stdout as they happen, until the client goes away.
-fn events() -> Response<ReplyBody> {
+/// `GET /events`: the JSON lines of stdout as they happen, until the client goes away; with
+/// `sse` (`GET /panel/events`, for the front panel's `EventSource`) as server-sent events.
+fn events(sse: bool) -> Response<ReplyBody> {
     let stream = EventStream {
         lines: crate::output::subscribe(),
+        sse,
     };
     let mut response = Response::new(Either::Right(stream));
     let headers = response.headers_mut();
     headers.insert(
         CONTENT_TYPE,
-        HeaderValue::from_static("application/x-ndjson"),
+        HeaderValue::from_static(if sse {
+            "text/event-stream"
+        } else {
+            "application/x-ndjson"
+        }),
     );
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
@@ -131,6 +150,8 @@ fn events() -> Response<ReplyBody> {
 /// A response body of the simulator's JSON lines, one frame per line, without end.
 pub struct EventStream {
     lines: tokio::sync::mpsc::Receiver<String>,
+    /// Frame each line as a server-sent event (`data: LINE` and a blank line).
+    sse: bool,
 }
 
 impl Body for EventStream {
@@ -141,10 +162,15 @@ impl Body for EventStream {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let sse = self.sse;
         self.lines.poll_recv(cx).map(|line| {
-            line.map(|mut line| {
-                line.push('\n');
-                Ok(Frame::data(Bytes::from(line)))
+            line.map(|line| {
+                let framed = if sse {
+                    format!("data: {}\n\n", line.replace(['\r', '\n'], " "))
+                } else {
+                    format!("{line}\n")
+                };
+                Ok(Frame::data(Bytes::from(framed)))
             })
         })
     }
