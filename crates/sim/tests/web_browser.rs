@@ -136,7 +136,7 @@ fn port(sim: &Sim, name: &str) -> u16 {
 
 #[test]
 fn pages_in_headless_chromium_over_https() {
-    let mut sim = Sim::start(&[]);
+    let mut sim = Sim::start(&["--set", "sim.boot_time_ms=200"]);
     let ip = sim.ip.to_string();
     let https = port(&sim, "https");
     let http = port(&sim, "http");
@@ -146,7 +146,7 @@ fn pages_in_headless_chromium_over_https() {
     let bad_file = sim.dir.join("bad.toml");
     std::fs::write(&bad_file, "[port1.serial]\nbaud = 1234\n").expect("write");
     let good_file = sim.dir.join("good.toml");
-    std::fs::write(&good_file, "[port1]\ntitle = \"imported\"\n").expect("write");
+    std::fs::write(&good_file, "# a whole configuration: keys it does not name take factory values\n[port1]\ntitle = \"imported\"\n[port1.serial]\nbaud = 115200\nflow_control = \"rts_cts\"\n[sim]\nfree_ports = true\n").expect("write");
     let driver = start_driver();
     let profile = sim.dir.join("chromium-profile");
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -235,7 +235,7 @@ fn pages_in_headless_chromium_over_https() {
             .await
             .expect("click");
         let flash = text_of(&c, "flash").await;
-        assert!(flash.contains("applied 2 change(s)"), "{flash}");
+        assert!(flash.contains("applied: 2 key(s)"), "{flash}");
         shot(&c, "serial-applied").await;
 
         // A wrong value is shown next to its field, and nothing is changed.
@@ -297,6 +297,70 @@ fn pages_in_headless_chromium_over_https() {
             .expect("click");
         let flash = text_of(&c, "flash").await;
         assert!(flash.contains("imported"), "{flash}");
+
+        // Save & reboot from the page; after the reboot the session is gone, and the value
+        // is still there after logging in again.
+        c.goto(&format!("{base}/system")).await.expect("goto");
+        c.find(Locator::Id("store-save-reboot"))
+            .await
+            .expect("save")
+            .click()
+            .await
+            .expect("click");
+        let flash = text_of(&c, "flash").await;
+        assert!(flash.contains("rebooting"), "{flash}");
+        let end = Instant::now() + Duration::from_secs(20);
+        loop {
+            let st = sim.status();
+            if st["device"]["boots"] == 1 && st["device"]["state"] == "up" {
+                break;
+            }
+            assert!(Instant::now() < end, "no reboot: {st}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        c.goto(&format!("{base}/config/serial"))
+            .await
+            .expect("goto");
+        if c.wait().for_element(Locator::Id("username")).await.is_err() {
+            let page = c.source().await.unwrap_or_default();
+            panic!(
+                "not logged out by the reboot: {} {page}",
+                c.current_url()
+                    .await
+                    .map(|u| u.to_string())
+                    .unwrap_or_default()
+            );
+        }
+        c.find(Locator::Id("username"))
+            .await
+            .expect("u")
+            .send_keys("root")
+            .await
+            .expect("keys");
+        c.find(Locator::Id("password"))
+            .await
+            .expect("p")
+            .send_keys("root")
+            .await
+            .expect("keys");
+        c.find(Locator::Id("login"))
+            .await
+            .expect("btn")
+            .click()
+            .await
+            .expect("click");
+        text_of(&c, "device").await;
+        c.goto(&format!("{base}/config/serial"))
+            .await
+            .expect("goto");
+        let baud = c
+            .find(Locator::Id("port1.serial.baud"))
+            .await
+            .expect("baud");
+        assert_eq!(
+            baud.prop("value").await.expect("value").as_deref(),
+            Some("115200")
+        );
 
         // Every other page draws (screenshots for the docs).
         for (path, name) in [

@@ -158,6 +158,8 @@ pub struct WebSettings {
 pub struct Web {
     sessions: Sessions,
     settings: WebSettings,
+    /// The device's boot count when last seen: a reboot ends every session, as on the unit.
+    boots: Option<u64>,
 }
 
 impl Web {
@@ -166,6 +168,7 @@ impl Web {
         Web {
             sessions: Sessions::default(),
             settings,
+            boots: None,
         }
     }
 
@@ -187,10 +190,26 @@ impl Web {
         now: Instant,
         random: [u8; 32],
     ) -> Outcome {
+        self.notice_reboot(snapshot);
         let outcome = pages::handle(self, req, snapshot, now, random);
         match outcome {
             Outcome::Reply(r) => Outcome::Reply(r.with_security_headers(req.secure)),
             ask => ask,
+        }
+    }
+
+    /// Ends every session when the device has rebooted since the last request (the status's
+    /// `device.boots` moved).
+    fn notice_reboot(&mut self, snapshot: &Snapshot) {
+        let boots = snapshot
+            .status
+            .pointer("/device/boots")
+            .and_then(Value::as_u64);
+        if boots.is_some() && self.boots.is_some() && boots != self.boots {
+            self.sessions.clear();
+        }
+        if boots.is_some() {
+            self.boots = boots;
         }
     }
 

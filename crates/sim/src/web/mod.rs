@@ -82,7 +82,6 @@ pub fn start(
                 session_idle_ns: idle_ns,
             })),
             link: LoopLink { to_loop, wake },
-            staging: Default::default(),
             body_deadline: IDLE_TIMEOUT,
             started: std::time::Instant::now(),
         });

@@ -2,7 +2,7 @@
 //! [`WebRequest`], the page logic ([`m2285_web::Web`]) answers it or asks for a device
 //! operation, which is carried out with control calls on the device's loop.
 
-use super::store::{self, Staging};
+use super::store;
 use crate::control::{Call, Reply, Request};
 use crate::mgmt::http::{read_body, BodyError};
 use bytes::Bytes;
@@ -11,9 +11,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Response, StatusCode};
-use m2285_web::{
-    DeviceOp, OpResult, Outcome, Snapshot, StoreState, Web, WebRequest, WebResponse, MAX_BODY,
-};
+use m2285_web::{DeviceOp, OpResult, Outcome, Snapshot, Web, WebRequest, WebResponse, MAX_BODY};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -52,8 +50,6 @@ pub struct WebService {
     pub web: RefCell<Web>,
     /// The loop.
     pub link: LoopLink,
-    /// Edits staged and not applied.
-    pub staging: Staging,
     /// How long a request body may take.
     pub body_deadline: Duration,
     /// When the server started (the page logic's clock counts from here).
@@ -133,7 +129,7 @@ impl WebService {
                     _ => OpResult::Login(None),
                 }
             }
-            DeviceOp::Store(op) => store::run(&self.link, &self.staging, op).await,
+            DeviceOp::Store(op) => store::run(&self.link, op).await,
         }
     }
 
@@ -144,10 +140,7 @@ impl WebService {
         Snapshot {
             status,
             config,
-            store: StoreState {
-                staged: self.staging.keys(),
-                ..StoreState::default()
-            },
+            store: store::state(&self.link).await,
         }
     }
 
