@@ -169,19 +169,10 @@ pub fn page(slug: &str) -> Option<&'static ConfigPage> {
     CONFIG_PAGES.iter().find(|p| p.slug == slug)
 }
 
-/// Whether a key holds a secret that is never sent back to the browser.
-pub fn is_secret(path: &str) -> bool {
-    let leaf = path.rsplit('.').next().unwrap_or(path);
-    matches!(
-        leaf,
-        "password"
-            | "password_hash"
-            | "community"
-            | "read_community"
-            | "write_community"
-            | "secret"
-            | "key_pem"
-    ) || leaf.ends_with("_password")
+/// Whether a key (`a.b[2].c` or a schema path) holds a secret that is never sent back to the
+/// browser: the configuration's one rule ([`m2285_core::config::secrets`]).
+pub fn is_secret(key: &str) -> bool {
+    m2285_core::config::secrets::is_secret_key(key)
 }
 
 /// How one field is drawn.
@@ -328,6 +319,7 @@ fn field(spec: &KeySpec, key: String, value: Value) -> Field {
             Kind::Text { max_len } => Widget::Text { max_len },
             Kind::Ipv4 => Widget::Text { max_len: 15 },
             Kind::List { .. } => Widget::Text { max_len: 0 },
+            Kind::Secret { max_len, .. } => Widget::Text { max_len },
         }
     };
     Field {
