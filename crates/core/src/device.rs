@@ -64,10 +64,12 @@ pub struct Device {
 mod admin_hooks;
 mod line_rules;
 mod manage;
+mod mgmt_hooks;
 mod port_events;
 mod power;
 pub use line_rules::HostStatus;
 pub use manage::ApplyReport;
+pub use mgmt_hooks::LoginVerdict;
 
 impl Device {
     /// Powers the device on at `now` with `config`; the first actions (listening sockets) are

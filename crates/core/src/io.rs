@@ -468,6 +468,42 @@ pub enum DeviceEvent {
         /// Index of the rule that decided it.
         rule: Option<usize>,
     },
+    /// A management login (web pages) was accepted.
+    WebLogin {
+        /// http or https.
+        service: &'static str,
+        /// Where it came from.
+        peer: SocketAddr,
+        /// The user name.
+        user: String,
+    },
+    /// A management login (web pages) was refused.
+    WebLoginFailed {
+        /// http or https.
+        service: &'static str,
+        /// Where it came from.
+        peer: SocketAddr,
+        /// The user name given (never the password).
+        user: String,
+        /// wrong_password (also: no such account, or one that may not manage) or locked_out.
+        reason: &'static str,
+    },
+    /// A web session ended.
+    WebLogout {
+        /// Where its login came from.
+        peer: SocketAddr,
+        /// The user name.
+        user: String,
+        /// logout or idle.
+        reason: &'static str,
+    },
+    /// A firmware image was accepted; the device reboots into it.
+    FirmwareUpgrade {
+        /// The version running until the reboot.
+        from: String,
+        /// The image's version.
+        to: String,
+    },
     /// An address failed to log in too often and may not try for a while.
     LoginLockout {
         /// The address.

@@ -27,5 +27,5 @@ pub mod stats;
 pub mod store;
 
 pub use config::Config;
-pub use device::{ApplyReport, Device, HostStatus, Status, TlsMaterial};
+pub use device::{ApplyReport, Device, HostStatus, LoginVerdict, Status, TlsMaterial};
 pub use io::{Action, ConnId, Event, LineEvent, NetEvent};

@@ -74,6 +74,9 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `m2285-sim man | man -l -`.
     Man,
+    /// Build a firmware image for the web page's firmware upgrade (docs/web.md), e.g.
+    /// `m2285-sim firmware-image --version 2.0.0 -o fw.bin`.
+    FirmwareImage(crate::firmware_cmd::FirmwareImageArgs),
 }
 
 /// How log lines on stderr look.

@@ -3,6 +3,7 @@
 mod cli;
 mod console;
 mod control;
+mod firmware_cmd;
 mod logging;
 mod mgmt;
 mod output;
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => scenario_cmd::run(args),
         Some(Command::Completions { shell }) => shell::completions(shell),
         Some(Command::Man) => shell::man(),
+        Some(Command::FirmwareImage(args)) => firmware_cmd::run(&args),
         Some(Command::Fleet(args)) => {
             logging::init(args.log.as_deref(), args.log_format);
             match realtime::fleet::run(&args) {

@@ -150,12 +150,10 @@ pub struct HostFacts {
     pub udp_listeners: Vec<u16>,
 }
 
-/// sysDescr of the simulated device.
-pub fn descr() -> String {
-    format!(
-        "Patton Electronics Co. EtherBits Model 2285 serial device server (m2285-sim {})",
-        env!("CARGO_PKG_VERSION")
-    )
+/// sysDescr of the simulated device running `firmware` (its identity's version, which a
+/// firmware upgrade changes).
+pub fn descr(firmware: &str) -> String {
+    format!("Patton Electronics Co. EtherBits Model 2285 serial device server ({firmware})")
 }
 
 /// Hundredths of a second since power-on (wraps like TimeTicks).
@@ -202,7 +200,7 @@ pub fn from_device(
     let serial = config.port1.serial.clone();
     let params = status.baud;
     DeviceView {
-        descr: descr(),
+        descr: descr(&device.admin().identity.firmware),
         contact: config.network.snmp.sys_contact.clone(),
         name: sys_name(config).to_owned(),
         location: config.network.snmp.sys_location.clone(),

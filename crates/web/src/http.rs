@@ -23,6 +23,8 @@ pub struct WebRequest {
     pub body: Vec<u8>,
     /// Whether it came over HTTPS (cookies get `Secure`, responses HSTS).
     pub secure: bool,
+    /// The client's address (sessions remember where their login came from).
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 impl WebRequest {

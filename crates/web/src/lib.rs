@@ -16,6 +16,7 @@ pub mod layout;
 mod pages;
 mod render;
 pub mod session;
+mod tables;
 
 pub use http::{WebRequest, WebResponse, MAX_BODY};
 pub use pages::config_pairs;
@@ -95,6 +96,8 @@ pub enum DeviceOp {
     },
     /// A store operation.
     Store(StoreOp),
+    /// Install a checked firmware image (the device reboots into it).
+    Firmware(m2285_core::admin::firmware::Image),
 }
 
 /// One refused value: the key, what was given, what is allowed.
@@ -124,6 +127,8 @@ pub enum OpResult {
     Exported(String),
     /// The login check: the account's name when the password is right.
     Login(Option<String>),
+    /// The login was not checked: the address failed too often lately.
+    LoginLockedOut,
     /// The device could not do it (shutting down, not available yet).
     Failed(String),
 }
@@ -182,6 +187,30 @@ impl Web {
         self.sessions.clear();
     }
 
+    /// The sessions that ended by logout or idle timeout since the last call, for the
+    /// device's log (`web_logout`).
+    pub fn take_ended(&mut self) -> Vec<session::Ended> {
+        self.sessions.take_ended()
+    }
+
+    /// The largest body to read for a request to `path` carrying `cookie`: [`MAX_BODY`], or
+    /// room for a firmware image when a live session uploads one (so nobody without a
+    /// session can make the device buffer megabytes).
+    pub fn body_limit(&self, path: &str, cookie: Option<&str>) -> usize {
+        let live = |c: &str| {
+            c.split(';').any(|part| {
+                part.trim()
+                    .split_once('=')
+                    .is_some_and(|(k, v)| k == SESSION_COOKIE && self.sessions.contains(v))
+            })
+        };
+        if path == "/system/firmware" && cookie.is_some_and(live) {
+            m2285_core::admin::firmware::MAX_IMAGE + MAX_BODY
+        } else {
+            MAX_BODY
+        }
+    }
+
     /// Answers `req`, or asks for a device operation first. `random` is 32 fresh random bytes.
     pub fn handle(
         &mut self,
@@ -191,6 +220,7 @@ impl Web {
         random: [u8; 32],
     ) -> Outcome {
         self.notice_reboot(snapshot);
+        self.sessions.expire(now, self.settings.session_idle_ns);
         let outcome = pages::handle(self, req, snapshot, now, random);
         match outcome {
             Outcome::Reply(r) => Outcome::Reply(r.with_security_headers(req.secure)),

@@ -4,6 +4,7 @@ use crate::http::{WebRequest, WebResponse};
 use crate::layout::{self, lookup_indexed, show};
 use crate::render::{self, Frame};
 use crate::session::{hex, same_token};
+use crate::tables::{log_tables, statistics_tables, status_tables};
 use crate::{
     DeviceOp, FieldError, OpResult, Outcome, Snapshot, StoreOp, Then, Web, LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -106,7 +107,11 @@ pub(crate) fn handle(
         )),
         ("GET" | "HEAD", "/system") => reply(WebResponse::html(
             200,
-            render::system(frame("System administration"), staged_text(snap)),
+            render::system(
+                frame("System administration"),
+                staged_text(snap),
+                firmware_of(snap),
+            ),
         )),
         ("GET" | "HEAD", "/system/export") => Outcome::Ask {
             op: DeviceOp::Store(StoreOp::Export),
@@ -185,18 +190,60 @@ pub(crate) fn handle(
                 Some(Ok(_)) | None => {
                     let mut f = frame("System administration");
                     f.error = "import: choose a configuration file (TOML, as exported)".into();
-                    reply(WebResponse::html(400, render::system(f, staged_text(snap))))
+                    reply(WebResponse::html(
+                        400,
+                        render::system(f, staged_text(snap), firmware_of(snap)),
+                    ))
                 }
                 Some(Err(_)) => {
                     let mut f = frame("System administration");
                     f.error =
                         "import: the file is not UTF-8 text (expected TOML, as exported)".into();
-                    reply(WebResponse::html(400, render::system(f, staged_text(snap))))
+                    reply(WebResponse::html(
+                        400,
+                        render::system(f, staged_text(snap), firmware_of(snap)),
+                    ))
+                }
+            }
+        }
+        ("POST", "/system/firmware") => {
+            let image = req
+                .multipart()
+                .into_iter()
+                .find(|(k, _)| k == "image")
+                .map(|(_, v)| v)
+                .unwrap_or_default();
+            let checked = if image.is_empty() {
+                Err("choose a firmware image file".to_owned())
+            } else {
+                m2285_core::admin::firmware::parse(&image).map_err(|e| e.to_string())
+            };
+            match checked {
+                Ok(image) => Outcome::Ask {
+                    op: DeviceOp::Firmware(image),
+                    then: Then(After::Back("/system".into())),
+                },
+                Err(why) => {
+                    let mut f = frame("System administration");
+                    f.error = format!("firmware upgrade refused, nothing was changed: {why}");
+                    reply(WebResponse::html(
+                        400,
+                        render::system(f, staged_text(snap), firmware_of(snap)),
+                    ))
                 }
             }
         }
         _ => reply(not_found()),
     }
+}
+
+/// The running firmware version as the status shows it.
+fn firmware_of(snap: &Snapshot) -> String {
+    show(
+        snap.status
+            .pointer("/device/firmware")
+            .unwrap_or(&Value::Null),
+    )
 }
 
 pub(crate) fn resume(
@@ -211,11 +258,17 @@ pub(crate) fn resume(
     if let After::Login = after {
         return match result {
             OpResult::Login(Some(user)) => {
-                let sid = web.sessions.open(&user, random, now);
+                let sid = web.sessions.open(&user, req.peer, random, now);
                 WebResponse::redirect("/status")
                     .header("Set-Cookie", cookie(SESSION_COOKIE, &sid, req.secure, -1))
                     .header("Set-Cookie", cookie(LOGIN_COOKIE, "", req.secure, 0))
             }
+            OpResult::LoginLockedOut => login_page(
+                req,
+                random,
+                "too many failed logins from your address: wait and try again later",
+                429,
+            ),
             _ => login_page(req, random, "wrong user name or password", 401),
         };
     }
@@ -291,7 +344,9 @@ pub(crate) fn resume(
                     }
                 ),
                 OpResult::Failed(m) => format!("failed: {m}"),
-                OpResult::Exported(_) | OpResult::Login(_) => String::new(),
+                OpResult::Exported(_) | OpResult::Login(_) | OpResult::LoginLockedOut => {
+                    String::new()
+                }
             };
             set_flash(web, &ctx.sid, &message);
             let to = match after {
@@ -442,154 +497,4 @@ fn staged_text(snap: &Snapshot) -> String {
     } else {
         snap.store.staged.join(", ")
     }
-}
-
-/// Flattens a JSON object into (dotted path, text) rows.
-fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::Object(m) => {
-            for (k, child) in m {
-                let p = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                flatten(&p, child, out);
-            }
-        }
-        Value::Array(a) if a.iter().any(|x| x.is_object()) => {
-            for (i, child) in a.iter().enumerate() {
-                flatten(&format!("{prefix}[{i}]"), child, out);
-            }
-        }
-        other => out.push((prefix.to_owned(), show(other))),
-    }
-}
-
-use crate::render::Tables;
-
-fn status_tables(snap: &Snapshot) -> Tables {
-    let st = &snap.status;
-    let section = |name: &str, id: &str, keys: &[&str]| {
-        let mut rows = Vec::new();
-        for k in keys {
-            if let Some(v) = st.get(*k) {
-                flatten(k, v, &mut rows);
-            }
-        }
-        (name.to_owned(), id.to_owned(), rows)
-    };
-    let mut identity = vec![
-        ("model".into(), "Patton EtherBits 2285 (simulated)".into()),
-        (
-            "firmware".into(),
-            show(st.get("firmware").unwrap_or(&Value::String(env_version()))),
-        ),
-    ];
-    if let Some(v) = st.get("uptime_s") {
-        identity.push(("uptime_s".into(), show(v)));
-    }
-    for k in ["network.ip", "network.netmask", "network.gateway"] {
-        identity.push((k.into(), show(&layout::lookup(&snap.config, k))));
-    }
-    let mut tables = vec![("Device".to_owned(), "device".to_owned(), identity)];
-    tables.push(section("Network", "network", &["ip", "ports"]));
-    tables.push(section(
-        "Serial port",
-        "port",
-        &[
-            "mode",
-            "port_enabled",
-            "serial",
-            "signals",
-            "dsr_allows_sessions",
-        ],
-    ));
-    tables.push(section("Sessions", "sessions", &["sessions"]));
-    tables
-}
-
-fn env_version() -> String {
-    env!("CARGO_PKG_VERSION").to_owned()
-}
-
-/// The counters notes §11.5 lists that the simulator does not model (it has no IP stack of
-/// its own: the host's kernel carries the packets).
-const UNMODELLED: &[(&str, &[&str])] = &[
-    (
-        "IP",
-        &[
-            "Forwarding",
-            "DefaultTTL",
-            "InReceives",
-            "InHdrErrors",
-            "InAddrErrors",
-            "ForwDatagrams",
-            "InUnknownProtos",
-            "InDiscards",
-            "InDelivers",
-            "OutRequests",
-            "OutDiscards",
-            "OutNoRoutes",
-        ],
-    ),
-    (
-        "ICMP",
-        &[
-            "InMsgs",
-            "InErrors",
-            "InDestUnreachs",
-            "InEchos",
-            "OutMsgs",
-            "OutErrors",
-            "OutEchoReps",
-        ],
-    ),
-    (
-        "UDP",
-        &["InDatagrams", "NoPorts", "InErrors", "OutDatagrams"],
-    ),
-];
-
-fn statistics_tables(snap: &Snapshot) -> Tables {
-    let mut serial = Vec::new();
-    if let Some(c) = snap.status.get("counters") {
-        flatten("", c, &mut serial);
-    }
-    let tcp: Vec<(String, String)> = serial
-        .iter()
-        .filter(|(k, _)| k.contains("net") || k.contains("session") || k.contains("connect"))
-        .cloned()
-        .collect();
-    let mut tables = vec![
-        ("Serial port".to_owned(), "stats-serial".to_owned(), serial),
-        (
-            "TCP (data sessions)".to_owned(),
-            "stats-tcp".to_owned(),
-            tcp,
-        ),
-    ];
-    for (name, counters) in UNMODELLED {
-        tables.push((
-            format!("{name} (not modelled: the host's kernel carries the packets)"),
-            format!("stats-{}", name.to_ascii_lowercase()),
-            counters
-                .iter()
-                .map(|c| ((*c).to_owned(), "—".to_owned()))
-                .collect(),
-        ));
-    }
-    tables
-}
-
-fn log_tables(snap: &Snapshot) -> Tables {
-    let rows = match snap.status.get("log") {
-        Some(Value::Array(lines)) => lines
-            .iter()
-            .enumerate()
-            .map(|(i, l)| ((i + 1).to_string(), show(l)))
-            .collect(),
-        _ => vec![("—".into(), "no log entries".into())],
-    };
-    vec![("System log".into(), "syslog".into(), rows)]
 }

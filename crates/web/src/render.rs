@@ -122,6 +122,7 @@ struct SystemPage {
     refresh_s: u32,
     menu: Vec<(String, Vec<(String, String)>)>,
     staged: String,
+    firmware: String,
 }
 
 fn view(f: Field) -> FieldView {
@@ -231,8 +232,8 @@ pub fn config(frame: Frame, slug: &str, sections: Vec<Section>) -> String {
     )
 }
 
-/// The system administration page.
-pub fn system(frame: Frame, staged: String) -> String {
+/// The system administration page (`firmware`: the running version).
+pub fn system(frame: Frame, staged: String, firmware: String) -> String {
     rendered(
         SystemPage {
             title: frame.title,
@@ -244,6 +245,7 @@ pub fn system(frame: Frame, staged: String) -> String {
             refresh_s: 0,
             menu: menu(),
             staged,
+            firmware,
         }
         .render(),
     )

@@ -3,6 +3,7 @@
 
 use m2285_time::Instant;
 use std::collections::HashMap;
+use std::net::SocketAddr;
 
 /// Most sessions kept at once; the least recently used one is dropped for a new login.
 pub const MAX_SESSIONS: usize = 64;
@@ -18,17 +19,37 @@ pub struct Session {
     pub last_seen: Instant,
     /// A message for the next page (after a redirect).
     pub flash: String,
+    /// Where the login came from.
+    pub peer: Option<SocketAddr>,
+}
+
+/// A session that ended by logout or idle timeout, for the device's log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended {
+    /// The account.
+    pub user: String,
+    /// Where its login came from.
+    pub peer: Option<SocketAddr>,
+    /// logout or idle.
+    pub reason: &'static str,
 }
 
 /// The sessions of one device's web server.
 #[derive(Debug, Default)]
 pub struct Sessions {
     by_id: HashMap<String, Session>,
+    ended: Vec<Ended>,
 }
 
 impl Sessions {
     /// Opens a session for `user`; returns its id. `random` supplies the id and the token.
-    pub fn open(&mut self, user: &str, random: [u8; 32], now: Instant) -> String {
+    pub fn open(
+        &mut self,
+        user: &str,
+        peer: Option<SocketAddr>,
+        random: [u8; 32],
+        now: Instant,
+    ) -> String {
         if self.by_id.len() >= MAX_SESSIONS {
             if let Some(oldest) = self
                 .by_id
@@ -48,6 +69,7 @@ impl Sessions {
                 csrf,
                 last_seen: now,
                 flash: String::new(),
+                peer,
             },
         );
         id
@@ -60,12 +82,17 @@ impl Sessions {
             now.as_nanos().saturating_sub(session.last_seen.as_nanos()) > idle_ns
         };
         if expired {
-            self.by_id.remove(id);
+            self.end(id, "idle");
             return None;
         }
         let session = self.by_id.get_mut(id)?;
         session.last_seen = now;
         Some(session)
+    }
+
+    /// Whether session `id` is open (idle or not).
+    pub fn contains(&self, id: &str) -> bool {
+        self.by_id.contains_key(id)
     }
 
     /// Session `id` without touching it.
@@ -75,7 +102,36 @@ impl Sessions {
 
     /// Closes session `id` (logout).
     pub fn close(&mut self, id: &str) {
-        self.by_id.remove(id);
+        self.end(id, "logout");
+    }
+
+    /// Closes every session idle longer than `idle_ns` (each is reported by
+    /// [`Sessions::take_ended`]).
+    pub fn expire(&mut self, now: Instant, idle_ns: u64) {
+        let idle: Vec<String> = self
+            .by_id
+            .iter()
+            .filter(|(_, s)| now.as_nanos().saturating_sub(s.last_seen.as_nanos()) > idle_ns)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in idle {
+            self.end(&id, "idle");
+        }
+    }
+
+    /// The sessions ended by logout or idle timeout since the last call.
+    pub fn take_ended(&mut self) -> Vec<Ended> {
+        std::mem::take(&mut self.ended)
+    }
+
+    fn end(&mut self, id: &str, reason: &'static str) {
+        if let Some(s) = self.by_id.remove(id) {
+            self.ended.push(Ended {
+                user: s.user,
+                peer: s.peer,
+                reason,
+            });
+        }
     }
 
     /// Closes every session (reboot).
@@ -115,11 +171,12 @@ mod tests {
     #[test]
     fn idle_sessions_expire() {
         let mut s = Sessions::default();
-        let id = s.open("root", [7; 32], Instant::from_nanos(0));
+        let id = s.open("root", None, [7; 32], Instant::from_nanos(0));
         assert!(s.touch(&id, Instant::from_nanos(5), 10).is_some());
         assert!(s.touch(&id, Instant::from_nanos(14), 10).is_some());
         assert!(s.touch(&id, Instant::from_nanos(30), 10).is_none());
         assert!(s.is_empty());
+        assert_eq!(s.take_ended().first().map(|e| e.reason), Some("idle"));
         assert!(same_token("abc", "abc"));
         assert!(!same_token("abc", "abd"));
     }

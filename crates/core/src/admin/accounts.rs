@@ -69,6 +69,16 @@ pub fn hash_password(password: &str, salt: &[u8; SALT_LEN]) -> Option<String> {
         .map(|h| h.to_string())
 }
 
+/// True when `users` has an account named `user` that may manage the device and whose hash
+/// `password` matches: the one check behind every management login (consoles, web pages).
+pub fn manager_login(users: &[crate::config::User], user: &str, password: &str) -> bool {
+    users.iter().any(|u| {
+        u.name == user
+            && Role::from_name(&u.role).may_manage()
+            && verify_password(&u.password, password)
+    })
+}
+
 /// True when `password` matches the PHC string `hash`. A malformed hash matches nothing.
 pub fn verify_password(hash: &str, password: &str) -> bool {
     Argon2::default()

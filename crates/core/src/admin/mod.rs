@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod clock;
 pub mod filter;
+pub mod firmware;
 pub mod identity;
 pub mod portlog;
 pub mod syslog;
@@ -62,6 +63,9 @@ pub struct Admin {
     pub syslog_sent: u64,
     /// What the runtime said about the host (kept so a reboot starts from it).
     platform: Platform,
+    /// The firmware version installed by an upgrade (kept in [`firmware::FIRMWARE_FILE`]);
+    /// None = the simulator's own.
+    installed_firmware: Option<String>,
 }
 
 impl Admin {
@@ -79,6 +83,7 @@ impl Admin {
             salt_state: 0,
             syslog_sent: 0,
             platform: Platform::default(),
+            installed_firmware: None,
         }
     }
 
@@ -89,6 +94,20 @@ impl Admin {
         self.clock = clock::Clock::new(p.unix_ms_at_power_on, p.rtc_offset_ms, booted_at);
         self.clock.ntp_enable(ntp_on, booted_at);
         self.identity = identity::Identity::from_hardware_id(p.hardware_id);
+        if let Some(v) = &self.installed_firmware {
+            self.identity.firmware.clone_from(v);
+        }
+    }
+
+    /// The firmware version an upgrade installed (None = the simulator's own).
+    pub fn installed_firmware(&self) -> Option<&str> {
+        self.installed_firmware.as_deref()
+    }
+
+    /// Sets the installed firmware version; the identity reports it from the next
+    /// [`Admin::set_platform`] (the next boot) on.
+    pub fn set_installed_firmware(&mut self, version: Option<String>) {
+        self.installed_firmware = version;
     }
 
     /// Seeds the salts of passwords the device itself must hash.

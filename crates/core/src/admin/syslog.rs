@@ -61,15 +61,19 @@ pub fn severity_of(event: &DeviceEvent) -> Severity {
         | DeviceEvent::BaudMismatch { .. }
         | DeviceEvent::DataDiscarded { .. }
         | DeviceEvent::FilterRefused { .. }
-        | DeviceEvent::LoginLockout { .. } => Severity::Warning,
+        | DeviceEvent::LoginLockout { .. }
+        | DeviceEvent::WebLoginFailed { .. } => Severity::Warning,
         DeviceEvent::Login { ok: true, .. }
         | DeviceEvent::Booted { .. }
-        | DeviceEvent::ClockSet { .. } => Severity::Notice,
+        | DeviceEvent::ClockSet { .. }
+        | DeviceEvent::WebLogin { .. }
+        | DeviceEvent::FirmwareUpgrade { .. } => Severity::Notice,
         DeviceEvent::SessionOpened { .. }
         | DeviceEvent::SessionClosed { .. }
         | DeviceEvent::TlsEstablished { .. }
         | DeviceEvent::Connecting { .. }
-        | DeviceEvent::SerialPeer { .. } => Severity::Info,
+        | DeviceEvent::SerialPeer { .. }
+        | DeviceEvent::WebLogout { .. } => Severity::Info,
         _ => Severity::Debug,
     }
 }

@@ -74,18 +74,24 @@ impl Device {
     /// `filter_refused`; Drop and Reject both mean no answer for a datagram. Runtimes call this
     /// for the services they own (the SNMP agent); the data port's UDP goes through it here.
     pub fn screen_datagram(&mut self, service: Service, from: std::net::SocketAddr) -> bool {
+        self.screen(service, from) == Verdict::Accept
+    }
+
+    /// The IP filter for one connection to a service the runtime owns (the web server): the
+    /// verdict, counted, and a refusal logged as `filter_refused`. The runtime carries it out
+    /// (Reject: reset at once; Drop: hold silently, then close).
+    pub fn screen(&mut self, service: Service, peer: std::net::SocketAddr) -> Verdict {
         let rules = &self.config.system.filter.rules;
-        let (verdict, rule) = self.admin.filter.check(rules, service, from.ip());
-        if verdict == Verdict::Accept {
-            return true;
+        let (verdict, rule) = self.admin.filter.check(rules, service, peer.ip());
+        if verdict != Verdict::Accept {
+            self.notify(DeviceEvent::FilterRefused {
+                service: service.name(),
+                peer,
+                verdict,
+                rule,
+            });
         }
-        self.notify(DeviceEvent::FilterRefused {
-            service: service.name(),
-            peer: from,
-            verdict,
-            rule,
-        });
-        false
+        verdict
     }
 
     /// Filters a network event before the port sees it; true when it was consumed here.

@@ -112,6 +112,10 @@ impl Device {
         // The RTC keeps running across the boot; the uptime, the RAM system and port logs, the
         // lockouts and the filter counters start again (docs/management.md).
         let platform = self.admin.platform_for_reboot();
+        // An upgraded firmware is what boots.
+        fresh
+            .admin
+            .set_installed_firmware(self.admin.installed_firmware().map(str::to_owned));
         let mut pending = std::mem::take(&mut self.actions);
         *self = fresh;
         // Also gives the queued `booted` event (build's, the only one of this boot) its identity

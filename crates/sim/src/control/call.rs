@@ -44,16 +44,44 @@ pub enum Call {
     FaultList,
     /// End the faults with this id, or every fault.
     FaultClear(Option<String>),
-    /// The web server checks a login against the device's accounts (200 with the user's name,
-    /// or 401). Not routed from the control API.
-    WebLogin {
+    /// The device's web server (docs/web.md). Not routed from the control API.
+    Web(WebCall),
+    /// Accounts, filter, logs, clock (docs/management.md).
+    Admin(AdminCall),
+}
+
+/// What the device's web server asks of the device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebCall {
+    /// The IP filter's verdict for a new connection (200 with `verdict`: accept, drop, reject).
+    Screen {
+        /// http or https.
+        service: m2285_core::admin::filter::Service,
+        /// The client.
+        peer: std::net::SocketAddr,
+    },
+    /// Check a login (200 with `user`; 401 wrong; 429 locked out).
+    Login {
+        /// http or https.
+        service: m2285_core::admin::filter::Service,
+        /// The client.
+        peer: std::net::SocketAddr,
         /// User name.
         user: String,
         /// Password as typed.
         password: String,
     },
-    /// Accounts, filter, logs, clock (docs/management.md).
-    Admin(AdminCall),
+    /// A session ended (logout or idle), for the log.
+    Logout {
+        /// Where its login came from.
+        peer: std::net::SocketAddr,
+        /// The account.
+        user: String,
+        /// logout or idle.
+        reason: &'static str,
+    },
+    /// Install a checked firmware image and reboot into it.
+    Firmware(m2285_core::admin::firmware::Image),
 }
 
 /// Management calls: accounts, IP filter, logs, clock.

@@ -22,7 +22,7 @@ mod server;
 mod store_routes;
 pub mod token;
 
-pub use call::{AdminCall, Call, Reply, StoreCall};
+pub use call::{AdminCall, Call, Reply, StoreCall, WebCall};
 
 use crate::mgmt;
 use crossbeam_channel::Sender;

@@ -32,6 +32,13 @@ pub(super) fn rtc_offset(state_dir: &std::path::Path) -> i64 {
         .unwrap_or(0)
 }
 
+/// The firmware version file the state directory keeps after an upgrade (None when there is
+/// none or it cannot be read privately).
+pub(super) fn kept_firmware(state_dir: &std::path::Path) -> Option<Vec<u8>> {
+    let file = state_dir.join(m2285_core::admin::firmware::FIRMWARE_FILE);
+    m2285_hostfs::read_private(&file, 64).ok().flatten()
+}
+
 /// Loads the configuration the way the device does at boot: `--config`, else the one saved in
 /// the state directory, else factory; then the `--set` overrides.
 pub fn load_config(args: &RunArgs, state_dir: &std::path::Path) -> Result<Config, String> {

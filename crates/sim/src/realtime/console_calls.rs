@@ -5,7 +5,7 @@ use super::Runtime;
 use crate::console::ConsoleCall;
 use crate::control::{Reply, StoreCall};
 use m2285_console::{Answer, Request, Topic};
-use m2285_core::admin::accounts::{verify_password, Role};
+use m2285_core::admin::accounts::manager_login;
 use m2285_time::Instant;
 use serde_json::json;
 
@@ -36,11 +36,7 @@ impl Runtime {
             Request::Login { user, password } => {
                 // The device's accounts (docs/management.md): only an account that may manage
                 // the device opens a console; the password is checked against its hash.
-                let ok = self.device.config().system.users.iter().any(|u| {
-                    u.name == user
-                        && Role::from_name(&u.role).may_manage()
-                        && verify_password(&u.password, &password)
-                });
+                let ok = manager_login(&self.device.config().system.users, &user, &password);
                 let event = if ok {
                     "console_login"
                 } else {

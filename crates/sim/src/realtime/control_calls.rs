@@ -39,7 +39,7 @@ impl Runtime {
             },
             Call::ConfigSet { set, apply } => self.config_set(set, apply, now),
             Call::Store(call) => self.store_call(call, now),
-            Call::WebLogin { user, password } => self.web_login(&user, &password),
+            Call::Web(call) => self.web_call(call, now),
             call @ (Call::FaultAdd { .. } | Call::FaultList | Call::FaultClear(_)) => {
                 self.fault_call(call, now)
             }
@@ -82,24 +82,6 @@ impl Runtime {
             }
         }
         Reply::ok(body)
-    }
-
-    /// Checks a web login against `system.users`; with no users configured, the factory
-    /// account `root`/`root` (Sena's default, notes §5 [unverified]; docs/web.md).
-    fn web_login(&self, user: &str, password: &str) -> Reply {
-        let users = &self.device.config().system.users;
-        let ok = if users.is_empty() {
-            user == "root" && password == "root"
-        } else {
-            users
-                .iter()
-                .any(|u| u.name == user && u.password.as_bytes() == password.as_bytes())
-        };
-        if ok {
-            Reply::ok(json!({ "user": user }))
-        } else {
-            Reply::error(401, "wrong user name or password")
-        }
     }
 
     fn signals_json(&self) -> Value {

@@ -22,6 +22,7 @@ mod store_calls;
 mod store_io;
 mod timer;
 pub mod trace;
+mod web_calls;
 
 pub use boot_state::load_config;
 use boot_state::{platform, rtc_offset};
@@ -132,6 +133,7 @@ impl Runtime {
         let (wake_tx, wake_rx) = crossbeam_channel::unbounded();
         let clock = WallClock::start();
         let mut device = Device::new(config.clone(), clock.now());
+        device.set_kept_firmware(boot_state::kept_firmware(state_dir).as_deref());
         device.set_platform(platform(state_dir));
         let seed = args.seed.unwrap_or_else(crate::tls_files::fresh_seed);
         device.set_seed(seed);

@@ -108,6 +108,7 @@ impl Runtime {
         };
         let mut device = Device::power_on(config, boots, now + off);
         device.set_seed(self.seed.wrapping_add(boots + 1));
+        device.set_kept_firmware(super::boot_state::kept_firmware(&self.flash.dir).as_deref());
         device.set_platform(platform);
         if let Some(material) = self.tls_material(device.config()) {
             device.install_tls(material);

@@ -12,6 +12,7 @@ mod tls;
 use crate::control::Request;
 use crate::mgmt;
 use crossbeam_channel::Sender;
+use m2285_core::admin::filter::{Service, Verdict};
 use m2285_core::Config;
 use m2285_tls::{TlsEngineConfig, TlsSettings};
 use m2285_web::{Web, WebSettings};
@@ -95,6 +96,13 @@ pub fn start(
     Ok(ports)
 }
 
+/// Closes a refused connection with a reset (SO_LINGER 0), as the filter's reject does.
+fn reset(stream: tokio::net::TcpStream) {
+    if let Ok(std) = stream.into_std() {
+        let _ = socket2::SockRef::from(&std).set_linger(Some(Duration::ZERO));
+    }
+}
+
 fn bind(ip: IpAddr, port: u16, what: &str) -> Result<std::net::TcpListener, String> {
     let addr = SocketAddr::new(ip, port);
     std::net::TcpListener::bind(addr)
@@ -133,10 +141,27 @@ async fn serve(
         let tls = tls.clone();
         async move {
             let secure = tls.is_some();
+            let peer = stream.peer_addr().ok();
+            if let Some(peer) = peer {
+                let filter_service = if secure {
+                    Service::Https
+                } else {
+                    Service::Http
+                };
+                match service.screen(filter_service, peer).await {
+                    Verdict::Accept => {}
+                    Verdict::Reject => return reset(stream),
+                    Verdict::Drop => {
+                        // No answer and no data; the peer's connect and request time out.
+                        tokio::time::sleep(m2285_core::admin::DROP_HOLD).await;
+                        return reset(stream);
+                    }
+                }
+            }
             let per_request = hyper::service::service_fn(move |request| {
                 let service = service.clone();
                 async move {
-                    Ok::<_, std::convert::Infallible>(service.handle(request, secure).await)
+                    Ok::<_, std::convert::Infallible>(service.handle(request, secure, peer).await)
                 }
             });
             match tls {

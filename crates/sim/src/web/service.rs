@@ -3,7 +3,7 @@
 //! operation, which is carried out with control calls on the device's loop.
 
 use super::store;
-use crate::control::{Call, Reply, Request};
+use crate::control::{Call, Reply, Request, WebCall};
 use crate::mgmt::http::{read_body, BodyError};
 use bytes::Bytes;
 use crossbeam_channel::Sender;
@@ -11,9 +11,11 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Response, StatusCode};
-use m2285_web::{DeviceOp, OpResult, Outcome, Snapshot, Web, WebRequest, WebResponse, MAX_BODY};
+use m2285_core::admin::filter::{Service, Verdict};
+use m2285_web::{DeviceOp, OpResult, Outcome, Snapshot, Web, WebRequest, WebResponse};
 use serde_json::Value;
 use std::cell::RefCell;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -62,6 +64,7 @@ impl WebService {
         &self,
         request: hyper::Request<Incoming>,
         secure: bool,
+        peer: Option<SocketAddr>,
     ) -> Response<Full<Bytes>> {
         let (parts, body) = request.into_parts();
         let header = |name: hyper::header::HeaderName| {
@@ -71,11 +74,16 @@ impl WebService {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
-        let body = match read_body(body, MAX_BODY, self.body_deadline).await {
+        let cookie = header(hyper::header::COOKIE);
+        let limit = self
+            .web
+            .borrow()
+            .body_limit(parts.uri.path(), cookie.as_deref());
+        let body = match read_body(body, limit, self.body_deadline).await {
             Ok(b) => b,
             Err(BodyError::TooLarge) => {
                 return respond(
-                    WebResponse::text(413, format!("request larger than {MAX_BODY} bytes\n"))
+                    WebResponse::text(413, format!("request larger than {limit} bytes\n"))
                         .with_security_headers(secure),
                 )
             }
@@ -96,40 +104,108 @@ impl WebService {
             method: parts.method.as_str().to_owned(),
             path: parts.uri.path().to_owned(),
             query: parts.uri.query().unwrap_or("").to_owned(),
-            cookie: header(hyper::header::COOKIE),
+            cookie,
             content_type: header(hyper::header::CONTENT_TYPE),
             body: body.to_vec(),
             secure,
+            peer,
         };
         let snapshot = self.snapshot().await;
         let outcome = self
             .web
             .borrow_mut()
             .handle(&req, &snapshot, self.now(), random());
+        let service = if secure {
+            Service::Https
+        } else {
+            Service::Http
+        };
         let response = match outcome {
             Outcome::Reply(r) => r,
             Outcome::Ask { op, then } => {
-                let result = self.carry_out(op).await;
+                let result = self.carry_out(op, service, peer).await;
                 let snapshot = self.snapshot().await;
                 self.web
                     .borrow_mut()
                     .resume(&req, then, result, &snapshot, self.now(), random())
             }
         };
+        self.log_ended_sessions().await;
         respond(response)
     }
 
-    async fn carry_out(&self, op: DeviceOp) -> OpResult {
+    async fn carry_out(
+        &self,
+        op: DeviceOp,
+        service: Service,
+        peer: Option<SocketAddr>,
+    ) -> OpResult {
         match op {
             DeviceOp::CheckLogin { user, password } => {
-                match self.link.ask(Call::WebLogin { user, password }).await {
+                let Some(peer) = peer else {
+                    return OpResult::Login(None);
+                };
+                let call = WebCall::Login {
+                    service,
+                    peer,
+                    user,
+                    password,
+                };
+                match self.link.ask(Call::Web(call)).await {
                     Reply { status: 200, body } => {
                         OpResult::Login(body.get("user").and_then(Value::as_str).map(str::to_owned))
                     }
+                    Reply { status: 429, .. } => OpResult::LoginLockedOut,
                     _ => OpResult::Login(None),
                 }
             }
             DeviceOp::Store(op) => store::run(&self.link, op).await,
+            DeviceOp::Firmware(image) => {
+                let version = image.version().to_owned();
+                match self.link.ask(Call::Web(WebCall::Firmware(image))).await {
+                    Reply { status: 200, .. } => OpResult::Done(format!(
+                        "firmware {version} accepted; the device is rebooting into it"
+                    )),
+                    other => OpResult::Failed(
+                        other.body["error"]
+                            .as_str()
+                            .unwrap_or("the device did not say")
+                            .to_owned(),
+                    ),
+                }
+            }
+        }
+    }
+
+    /// Tells the device about sessions that ended (logout, idle), for its log.
+    async fn log_ended_sessions(&self) {
+        let ended = self.web.borrow_mut().take_ended();
+        for e in ended {
+            if let Some(peer) = e.peer {
+                let call = WebCall::Logout {
+                    peer,
+                    user: e.user,
+                    reason: e.reason,
+                };
+                self.link.ask(Call::Web(call)).await;
+            }
+        }
+    }
+
+    /// The IP filter's verdict for a new connection from `peer` (docs/management.md "IP
+    /// filtering"); a device that does not answer lets nothing in.
+    pub async fn screen(&self, service: Service, peer: SocketAddr) -> Verdict {
+        match self
+            .link
+            .ask(Call::Web(WebCall::Screen { service, peer }))
+            .await
+        {
+            Reply { status: 200, body } => match body["verdict"].as_str() {
+                Some("accept") => Verdict::Accept,
+                Some("drop") => Verdict::Drop,
+                _ => Verdict::Reject,
+            },
+            _ => Verdict::Reject,
         }
     }
 

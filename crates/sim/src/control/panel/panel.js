@@ -50,7 +50,7 @@ async function poll() {
     table("serial", s.serial); table("counters", c);
     table("sessions", Object.fromEntries((s.sessions || []).map((x) => [x.conn, x.peer + " " + x.role + " " + x.state])));
     const f = await (await fetch("/faults", {cache: "no-store"})).json();
-    table("faults", Object.fromEntries((f.faults || []).map((x) => [x.id, x.name])));
+    faults(f.faults || []);
   } catch (e) { led("led-power", false); }
 }
 setInterval(poll, 250); poll();
@@ -60,3 +60,34 @@ events.onmessage = (m) => {
   const ol = $("events"); ol.prepend(li);
   while (ol.children.length > 100) ol.lastChild.remove();
 };
+// Controls: each is one control API call with the token (docs/control-api.md).
+$("token").value = sessionStorage.getItem("m2285-token") || "";
+$("token").onchange = () => sessionStorage.setItem("m2285-token", $("token").value.trim());
+async function call(method, path, body) {
+  const headers = {"Authorization": "Bearer " + $("token").value.trim()};
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const r = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
+  const text = await r.text();
+  $("control-result").textContent = method + " " + path + ": " + r.status + " " + text;
+  return r.ok;
+}
+function faults(list) {
+  const t = $("faults"); t.textContent = "";
+  for (const x of list) {
+    const tr = t.insertRow(); tr.insertCell().textContent = x.id;
+    tr.insertCell().textContent = x.name;
+    const b = document.createElement("button"); b.textContent = "clear";
+    b.className = "fault-clear"; b.dataset.id = x.id;
+    b.onclick = () => call("DELETE", "/faults/" + encodeURIComponent(x.id));
+    tr.insertCell().appendChild(b);
+  }
+}
+$("reset-short").onclick = () => call("POST", "/reset-button", {hold_ms: 1000});
+$("reset-long").onclick = () => call("POST", "/reset-button", {hold_ms: 6000});
+$("fault-add").onclick = () => {
+  let params = {};
+  try { params = JSON.parse($("fault-params").value || "{}"); }
+  catch (e) { $("control-result").textContent = "params: not JSON: " + e.message; return; }
+  call("POST", "/faults", {name: $("fault-name").value.trim(), params});
+};
+$("fault-clear-all").onclick = () => call("DELETE", "/faults");
