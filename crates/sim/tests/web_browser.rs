@@ -112,6 +112,38 @@ async fn text_of(c: &Client, id: &str) -> String {
     el.text().await.expect("text")
 }
 
+/// Waits for element `id` to contain `needle` and returns its text: waiting for the state,
+/// not a time, so the previous page's element (still on screen while the next one loads)
+/// cannot be read instead.
+async fn wait_text(c: &Client, id: &str, needle: &str) -> String {
+    let xpath = format!("//*[@id='{id}' and contains(., '{needle}')]");
+    match c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(&xpath))
+        .await
+    {
+        Ok(el) => el.text().await.expect("text"),
+        Err(e) => {
+            let now = match c.find(Locator::Id(id)).await {
+                Ok(el) => el.text().await.unwrap_or_default(),
+                Err(_) => format!("no #{id}"),
+            };
+            panic!("#{id} never contained {needle:?} ({e}); it shows: {now}")
+        }
+    }
+}
+
+/// The statistics page's value of counter `row` in table `table`.
+async fn counter(c: &Client, base: &str, table: &str, row: &str) -> u64 {
+    c.goto(&format!("{base}/statistics")).await.expect("goto");
+    text_of(c, &format!("{table}-{row}"))
+        .await
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("{table}-{row}: {e}"))
+}
+
 /// One request on a fresh plain-HTTP connection; the status code and the whole answer.
 fn raw_http(ip: &str, port: u16, request: &[u8]) -> (u16, String) {
     let mut s = TcpStream::connect((ip, port)).expect("connect");
@@ -154,6 +186,7 @@ fn pages_in_headless_chromium_over_https() {
         .build()
         .expect("runtime");
     let base = format!("https://{ip}:{https}");
+    let token = sim.control_token();
     rt.block_on(async {
         let c = browser(&driver, &profile, &pin).await;
         // No session: the status page sends the browser to the login page.
@@ -212,6 +245,22 @@ fn pages_in_headless_chromium_over_https() {
         assert!(device.contains("Patton EtherBits 2285"), "{device}");
         shot(&c, "status").await;
 
+        // Statistics: the TCP counters rise after a test client sends data.
+        let before = counter(&c, &base, "stats-tcp", "net_rx_bytes").await;
+        let mut client = sim.connect();
+        client.write_all(&[b'n'; 100]).expect("client write");
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            let now = counter(&c, &base, "stats-tcp", "net_rx_bytes").await;
+            if now >= before + 100 {
+                break;
+            }
+            assert!(Instant::now() < end, "net_rx_bytes stayed at {now} (was {before})");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        shot(&c, "statistics-traffic").await;
+        drop(client);
+
         // Serial parameters: 115200 with RTS/CTS, applied.
         c.goto(&format!("{base}/config/serial"))
             .await
@@ -234,8 +283,7 @@ fn pages_in_headless_chromium_over_https() {
             .click()
             .await
             .expect("click");
-        let flash = text_of(&c, "flash").await;
-        assert!(flash.contains("applied: 2 key(s)"), "{flash}");
+        wait_text(&c, "flash", "applied: 2 key(s)").await;
         shot(&c, "serial-applied").await;
 
         // A wrong value is shown next to its field, and nothing is changed.
@@ -277,11 +325,8 @@ fn pages_in_headless_chromium_over_https() {
             .click()
             .await
             .expect("click");
-        let flash = text_of(&c, "flash").await;
-        assert!(
-            flash.contains("refused") && flash.contains("port1.serial.baud"),
-            "{flash}"
-        );
+        let flash = wait_text(&c, "flash", "refused").await;
+        assert!(flash.contains("port1.serial.baud"), "{flash}");
         shot(&c, "import-refused").await;
         c.find(Locator::Id("import-file"))
             .await
@@ -295,8 +340,8 @@ fn pages_in_headless_chromium_over_https() {
             .click()
             .await
             .expect("click");
-        let flash = text_of(&c, "flash").await;
-        assert!(flash.contains("imported"), "{flash}");
+        // The refused import's page (and its #flash) is on screen until the answer loads.
+        wait_text(&c, "flash", "imported").await;
 
         // Save & reboot from the page; after the reboot the session is gone, and the value
         // is still there after logging in again.
@@ -307,8 +352,7 @@ fn pages_in_headless_chromium_over_https() {
             .click()
             .await
             .expect("click");
-        let flash = text_of(&c, "flash").await;
-        assert!(flash.contains("rebooting"), "{flash}");
+        wait_text(&c, "flash", "rebooting").await;
         let end = Instant::now() + Duration::from_secs(20);
         loop {
             let st = sim.status();
@@ -418,6 +462,45 @@ fn pages_in_headless_chromium_over_https() {
             .expect("the Rx LED lit while bytes were written on the PTY");
         shot(&c, "panel").await;
         let _program = writer.join().expect("writer");
+        // Fault buttons: add a latency fault with the control token, see it, clear it.
+        c.find(Locator::Id("token"))
+            .await
+            .expect("token")
+            .send_keys(&token)
+            .await
+            .expect("keys");
+        c.find(Locator::Id("fault-name"))
+            .await
+            .expect("name")
+            .send_keys("net.latency")
+            .await
+            .expect("keys");
+        c.find(Locator::Id("fault-params"))
+            .await
+            .expect("params")
+            .send_keys(r#"{"delay": "5ms"}"#)
+            .await
+            .expect("keys");
+        c.find(Locator::Id("fault-add"))
+            .await
+            .expect("add")
+            .click()
+            .await
+            .expect("click");
+        c.wait()
+            .at_most(Duration::from_secs(5))
+            .for_element(Locator::Css("#faults .fault-clear"))
+            .await
+            .expect("the added fault listed with its clear button")
+            .click()
+            .await
+            .expect("click");
+        let end = Instant::now() + Duration::from_secs(5);
+        while c.find(Locator::Css("#faults .fault-clear")).await.is_ok() {
+            assert!(Instant::now() < end, "the fault was not cleared");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(wait_text(&c, "control-result", "DELETE").await.contains("200"));
         c.close().await.expect("close");
     });
 
