@@ -255,7 +255,10 @@ fn pages_in_headless_chromium_over_https() {
             if now >= before + 100 {
                 break;
             }
-            assert!(Instant::now() < end, "net_rx_bytes stayed at {now} (was {before})");
+            assert!(
+                Instant::now() < end,
+                "net_rx_bytes stayed at {now} (was {before})"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         shot(&c, "statistics-traffic").await;
@@ -500,7 +503,9 @@ fn pages_in_headless_chromium_over_https() {
             assert!(Instant::now() < end, "the fault was not cleared");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert!(wait_text(&c, "control-result", "DELETE").await.contains("200"));
+        assert!(wait_text(&c, "control-result", "DELETE")
+            .await
+            .contains("200"));
         c.close().await.expect("close");
     });
 

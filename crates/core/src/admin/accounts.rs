@@ -69,14 +69,20 @@ pub fn hash_password(password: &str, salt: &[u8; SALT_LEN]) -> Option<String> {
         .map(|h| h.to_string())
 }
 
+/// Checked for names that have no account, so unknown names take as long as known ones (the
+/// hash of a random string nobody knows).
+pub const UNKNOWN_USER_HASH: &str =
+    "$argon2id$v=19$m=1024,t=2,p=1$bm8tc3VjaC11c2VyLS0tLQ$1nSAkF5Oy4PcGvsq6eh4m0MKNsXbNDuMTz9GrYYmTL0";
+
 /// True when `users` has an account named `user` that may manage the device and whose hash
 /// `password` matches: the one check behind every management login (consoles, web pages).
+/// One hash per try whether or not the name exists or may manage, so the time taken does not
+/// tell which accounts exist.
 pub fn manager_login(users: &[crate::config::User], user: &str, password: &str) -> bool {
-    users.iter().any(|u| {
-        u.name == user
-            && Role::from_name(&u.role).may_manage()
-            && verify_password(&u.password, password)
-    })
+    let account = users.iter().find(|u| u.name == user);
+    let hash = account.map_or(UNKNOWN_USER_HASH, |u| u.password.as_str());
+    let matches = verify_password(hash, password);
+    matches && account.is_some_and(|u| Role::from_name(&u.role).may_manage())
 }
 
 /// True when `password` matches the PHC string `hash`. A malformed hash matches nothing.

@@ -12,10 +12,6 @@
 pub const MAX_TRIES: u8 = 3;
 /// Longest user name or password line kept; the rest of a longer line is ignored.
 pub const MAX_LINE: usize = 64;
-/// Checked for names that have no account, so unknown names take as long as known ones (the
-/// hash of a random string nobody knows).
-const UNKNOWN_USER_HASH: &str =
-    "$argon2id$v=19$m=1024,t=2,p=1$bm8tc3VjaC11c2VyLS0tLQ$1nSAkF5Oy4PcGvsq6eh4m0MKNsXbNDuMTz9GrYYmTL0";
 
 /// The accounts that may log in.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -143,7 +139,9 @@ impl Login {
                     .users
                     .iter()
                     .find(|(n, _)| *n == self.name)
-                    .map_or(UNKNOWN_USER_HASH, |(_, h)| h.as_str());
+                    .map_or(crate::admin::accounts::UNKNOWN_USER_HASH, |(_, h)| {
+                        h.as_str()
+                    });
                 let known = self.users.iter().any(|(n, _)| *n == self.name);
                 let ok = crate::admin::accounts::verify_password(hash, &line) && known;
                 step.result.push((std::mem::take(&mut self.name), ok));
