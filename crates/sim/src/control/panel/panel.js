@@ -71,7 +71,12 @@ async function call(method, path, body) {
   $("control-result").textContent = method + " " + path + ": " + r.status + " " + text;
   return r.ok;
 }
+let shownFaults = null;
 function faults(list) {
+  // Redrawn only when the list changes, so a clear button stays put long enough to be clicked.
+  const key = list.map((x) => x.id + " " + x.name).join("\n");
+  if (key === shownFaults) return;
+  shownFaults = key;
   const t = $("faults"); t.textContent = "";
   for (const x of list) {
     const tr = t.insertRow(); tr.insertCell().textContent = x.id;
