@@ -139,5 +139,8 @@ fn one_hour_of_polling_runs_faster_than_real_time() {
     // Speed belongs in scripts/bench (the release build takes ~0.05 s). What a test may hold is
     // the safe bound that makes this virtual time at all: the hour is not lived in real time,
     // however loaded the machine (a run at load ~4000 took 40 s).
-    assert!(wall < device / 4, "{wall:?} of wall time for {device:?} of device time");
+    assert!(
+        wall < device / 4,
+        "{wall:?} of wall time for {device:?} of device time"
+    );
 }
