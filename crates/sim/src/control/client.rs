@@ -25,6 +25,10 @@ pub struct CtlArgs {
     /// $M2285_CTL_TOKEN, else the state directory's control.token.
     #[arg(long, value_name = "TOKEN")]
     pub control_token: Option<String>,
+    /// Ask device N of a fleet (`--addr` is then the fleet's control API, `--state-dir` the
+    /// fleet's state directory).
+    #[arg(long, value_name = "N")]
+    pub device: Option<usize>,
     /// What to do.
     #[command(subcommand)]
     pub cmd: CtlCommand,
@@ -131,6 +135,13 @@ pub enum CtlCommand {
         /// add, list or clear.
         #[command(subcommand)]
         op: FaultOp,
+    },
+    /// A fleet's devices (`--addr` of the fleet's control API): `ctl fleet status`,
+    /// `ctl fleet add [--index N] [--set K=V]`, `ctl fleet remove N`.
+    Fleet {
+        /// status, add or remove.
+        #[command(subcommand)]
+        op: super::fleet_client::FleetOp,
     },
 }
 
@@ -261,7 +272,11 @@ pub fn run(args: CtlArgs) -> ExitCode {
         .addr
         .or_else(|| std::env::var("M2285_CTL").ok())
         .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
-    let base = format!("http://{addr}");
+    let fleet_base = format!("http://{addr}");
+    let base = match args.device {
+        Some(n) => format!("{fleet_base}/devices/{n}"),
+        None => fleet_base.clone(),
+    };
     let token = args
         .control_token
         .or_else(|| std::env::var("M2285_CTL_TOKEN").ok())
@@ -387,6 +402,10 @@ pub fn run(args: CtlArgs) -> ExitCode {
             Err(e) => Err(Failure::Usage(e)),
         },
         CtlCommand::Fault { op: FaultOp::List } => call("GET", &format!("{base}/faults"), None),
+        CtlCommand::Fleet { op } => {
+            let (method, path, body) = super::fleet_client::request(&op);
+            call(method, &format!("{fleet_base}{path}"), body)
+        }
         CtlCommand::Fault {
             op: FaultOp::Clear { id },
         } => {

@@ -15,6 +15,8 @@ mod admin_routes;
 mod call;
 pub mod client;
 mod faults;
+pub mod fleet_client;
+pub mod fleet_server;
 mod guard;
 mod routes;
 mod server;
