@@ -292,7 +292,7 @@ fn a_fleet_too_large_for_the_open_file_limit_is_refused_before_anything_starts()
         String::from_utf8_lossy(&out.stdout)
     );
     assert!(
-        stderr.contains("a fleet of 200: 200 more device(s) do not fit"),
+        stderr.contains("a fleet of 200: 200 device(s) do not fit, at most "),
         "{stderr}"
     );
     assert!(stderr.contains("the open-file limit is 1000"), "{stderr}");

@@ -72,11 +72,21 @@ fn state_parent(args: &FleetArgs) -> std::path::PathBuf {
         .unwrap_or_else(|| crate::state_dir::default_root().join("fleet"))
 }
 
-/// Where the fleet's control API listens: `.254` of the base's network, an address no device
-/// has (devices end in .1 to .250).
-pub fn control_ip(base: Ipv4Addr) -> IpAddr {
-    let [_, a, b, _] = base.octets();
-    IpAddr::V4(Ipv4Addr::new(127, a, b, 254))
+/// Where the fleet's control API listens: `.254` beside its first device (`127.a.c.254` when
+/// that is `127.a.c.d`), an address no device has (devices end in .1 to .250).
+pub fn control_ip(base: Ipv4Addr, first_index: usize) -> Result<IpAddr, String> {
+    match device_ip(base, first_index)? {
+        IpAddr::V4(first) => {
+            let [_, a, c, _] = first.octets();
+            Ok(IpAddr::V4(Ipv4Addr::new(127, a, c, 254)))
+        }
+        other => Ok(other),
+    }
+}
+
+/// The indices of the fleet's devices at start.
+fn indices(args: &FleetArgs) -> std::ops::Range<usize> {
+    args.first_index..args.first_index.saturating_add(args.count)
 }
 
 /// Makes device `dev`'s state directory (private) and returns it.
@@ -93,14 +103,15 @@ fn check_args(args: &FleetArgs) -> Result<(), String> {
         let which = spec
             .split_once(':')
             .and_then(|(w, _)| w.parse::<usize>().ok());
-        if which.is_some_and(|w| w >= args.count) {
+        if which.is_some_and(|w| !indices(args).contains(&w)) {
             return Err(format!(
-                "--device {spec}: the fleet has devices 0..{}",
-                args.count.saturating_sub(1)
+                "--device {spec}: the fleet has devices {}..{}",
+                args.first_index,
+                indices(args).end.saturating_sub(1)
             ));
         }
     }
-    device_ip(args.ip_base, args.count.saturating_sub(1))?;
+    device_ip(args.ip_base, indices(args).end.saturating_sub(1))?;
     Ok(())
 }
 
@@ -108,9 +119,10 @@ fn check_args(args: &FleetArgs) -> Result<(), String> {
 /// API, and runs them until SIGINT or SIGTERM stops them all.
 pub fn run(args: &FleetArgs) -> Result<(), String> {
     check_args(args)?;
-    // The template (device 0's options) decides the budget and the fleet API's settings.
-    let template = device_args(args, 0)?;
-    let template_config = load_config(&template, &state_parent(args).join("dev0"))?;
+    // The template (the first device's options) decides the budget and the fleet API's settings.
+    let first = args.first_index;
+    let template = device_args(args, first)?;
+    let template_config = load_config(&template, &state_parent(args).join(format!("dev{first}")))?;
     let budget = preflight::Budget::of(&template_config);
     preflight::check(args.count, budget).map_err(|e| format!("a fleet of {}: {e}", args.count))?;
     // Signals are caught from here on, so a SIGTERM during a long start still removes links.
@@ -126,7 +138,7 @@ pub fn run(args: &FleetArgs) -> Result<(), String> {
     let fleet = std::sync::Arc::new(registry::Fleet::new(args.clone(), budget));
     let control = start_control(args, &template_config, fleet.clone())?;
     let mut booted = Vec::with_capacity(args.count);
-    for index in 0..args.count {
+    for index in indices(args) {
         if signals.pending().next().is_some() {
             return Ok(());
         }
@@ -155,7 +167,7 @@ fn start_control(
     template: &m2285_core::Config,
     fleet: std::sync::Arc<registry::Fleet>,
 ) -> Result<serde_json::Value, String> {
-    let ip = control_ip(args.ip_base);
+    let ip = control_ip(args.ip_base, args.first_index)?;
     let port = if template.sim.free_ports {
         0
     } else {

@@ -65,7 +65,7 @@ pub fn check(adding: usize, budget: Budget) -> Result<(), String> {
     let fits = short.iter().map(|l| l.fits).min().unwrap_or(0);
     let reasons: Vec<&str> = short.iter().map(|l| l.advice.as_str()).collect();
     Err(format!(
-        "{adding} more device(s) do not fit, {fits} would: {}. Nothing was started.",
+        "{adding} device(s) do not fit, at most {fits} would: {}. Nothing was started.",
         reasons.join("; ")
     ))
 }
@@ -170,7 +170,7 @@ mod tests {
             descriptors: 1 << 40,
         };
         let err = check(2, budget).expect_err("cannot fit");
-        assert!(err.contains("0 would"), "{err}");
+        assert!(err.contains("at most 0 would"), "{err}");
         assert!(err.contains("open-file limit"), "{err}");
         assert!(check(0, budget).is_ok());
     }
