@@ -117,6 +117,8 @@ impl Fleet {
 
     /// Stops every device (all are told first, then each is waited for); the first error.
     pub fn stop_all(&self) -> Result<(), String> {
+        // A device being added finishes first, so none is left running.
+        let _changing = self.changing.lock().unwrap_or_else(|e| e.into_inner());
         let members = std::mem::take(&mut *self.members());
         for member in members.values() {
             member.handle.stop();
