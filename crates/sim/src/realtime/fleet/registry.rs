@@ -47,6 +47,8 @@ pub struct Fleet {
     members: Mutex<BTreeMap<usize, Member>>,
     /// Held while a device boots or stops, so two changes to one index cannot race.
     changing: Mutex<()>,
+    /// Set once the fleet stops: no device may be added any more.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 impl Fleet {
@@ -57,6 +59,7 @@ impl Fleet {
             budget,
             members: Mutex::new(BTreeMap::new()),
             changing: Mutex::new(()),
+            stopping: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -119,6 +122,8 @@ impl Fleet {
     pub fn stop_all(&self) -> Result<(), String> {
         // A device being added finishes first, so none is left running.
         let _changing = self.changing.lock().unwrap_or_else(|e| e.into_inner());
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         let members = std::mem::take(&mut *self.members());
         for member in members.values() {
             member.handle.stop();
@@ -142,6 +147,9 @@ impl Fleet {
     /// Boots and starts a device asked for through the API.
     fn add_device(&self, request: &Value) -> Result<Value, (u16, String)> {
         let _changing = self.changing.lock().unwrap_or_else(|e| e.into_inner());
+        if self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err((503, "the fleet is stopping".into()));
+        }
         let index = match &request["index"] {
             Value::Null => self.members().keys().next_back().map_or(0, |last| last + 1),
             v => v
