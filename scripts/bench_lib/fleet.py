@@ -81,7 +81,8 @@ def measure(sim, workdir, count, base="127.0.78.0"):
             row["skipped"] = ptys.error
             return row
         d = os.path.join(workdir, f"fleet{count}")
-        procs, readies, drains = [], [], []
+        procs, drains = [], []
+        os.makedirs(d, exist_ok=True)
         start = time.monotonic()
         try:
             for k in range(members):
@@ -91,13 +92,16 @@ def measure(sim, workdir, count, base="127.0.78.0"):
                      "--ip-base", base, "--log", "error", "--set", "sim.free_ports=true",
                      "--pty-dir", os.path.join(d, "ptys"),
                      "--state-dir", os.path.join(d, f"state{k}")],
-                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                    stdout=subprocess.PIPE,
+                    stderr=open(os.path.join(d, f"stderr{k}.log"), "wb"))
                 procs.append(p)
             devices = 0
             for p in procs:
                 line = p.stdout.readline()
                 if not line:
-                    row["skipped"] = "a member failed: " + p.stderr.read().decode()[-400:]
+                    p.wait()
+                    with open(os.path.join(d, f"stderr{procs.index(p)}.log")) as f:
+                        row["skipped"] = "a member failed: " + f.read()[-400:]
                     return row
                 devices += len(json.loads(line)["devices"])
                 # Keeps reading, so a member never waits on a full pipe.
@@ -105,6 +109,13 @@ def measure(sim, workdir, count, base="127.0.78.0"):
                 t.start()
                 drains.append(t)
             row["ready_s"] = time.monotonic() - start
+            # The ready line comes before the devices' loop threads start: wait for them all.
+            expected = devices + 2 * members
+            while proc_sum([p.pid for p in procs])[0] < expected:
+                if time.monotonic() - start > 600:
+                    break
+                time.sleep(0.1)
+            row["running_s"] = time.monotonic() - start
             time.sleep(1.0)
             threads, fds, rss = proc_sum([p.pid for p in procs])
             row.update(count=devices, threads=threads, fds_per_device=fds / devices,
@@ -125,14 +136,14 @@ def measure(sim, workdir, count, base="127.0.78.0"):
 
 def table(results):
     """A markdown table of the fleet measurements."""
-    rows = ["| devices | processes | start to ready (s) | resident memory per device (KiB) "
-            "| threads | descriptors per device | stop (s) |",
-            "|---|---|---|---|---|---|---|"]
+    rows = ["| devices | processes | start to ready (s) | to every loop running (s) "
+            "| resident memory per device (KiB) | threads | descriptors per device | stop (s) |",
+            "|---|---|---|---|---|---|---|---|"]
     for r in results:
         if "skipped" in r:
-            rows.append(f"| {r['count']} | {r['processes']} | not run: {r['skipped']} | | | | |")
+            rows.append(f"| {r['count']} | {r['processes']} | not run: {r['skipped']} | | | | | |")
             continue
-        rows.append(f"| {r['count']} | {r['processes']} | {r['ready_s']:.2f} "
+        rows.append(f"| {r['count']} | {r['processes']} | {r['ready_s']:.2f} | {r['running_s']:.2f} "
                     f"| {r['rss_per_device_kib']:.0f} | {r['threads']} "
                     f"| {r['fds_per_device']:.1f} | {r.get('stop_s', 0):.2f} |")
     return "\n".join(rows)
