@@ -19,6 +19,8 @@ PTY = "/proc/sys/kernel/pty/"
 DESCRIPTORS_PER_DEVICE = 13
 PROCESS_DESCRIPTORS = 400
 SIZES = (1000, 4000, 10000)
+# CPU an idle device takes (its PTY look every 20 ms; docs/fleet.md "Idle CPU"), in cores.
+IDLE_CORES_PER_DEVICE = 0.0008
 
 
 def read_int(path):
@@ -70,12 +72,19 @@ def proc_sum(pids):
     return threads, fds, rss
 
 
-def measure(sim, workdir, count, base="127.0.78.0"):
+def measure(sim, workdir, count, base="127.0.78.0", force=False):
     """Starts the plant of `count` devices, waits for every ready line, idles one second,
-    measures, stops it. Returns the row."""
+    measures, stops it. Returns the row. A plant whose idle devices alone would want more
+    cores than the machine has is not started unless `force`: it would saturate the machine
+    (a 4 000-device plant on 2 cores pushed the load average past 3 000)."""
     per = min(count, per_process_limit())
     members = -(-count // per)
     row = {"count": count, "processes": members}
+    idle_cores = count * IDLE_CORES_PER_DEVICE
+    if idle_cores > (os.cpu_count() or 1) and not force:
+        row["skipped"] = (f"its idle devices want about {idle_cores:.1f} cores, the machine has "
+                          f"{os.cpu_count()} (--fleet-force runs it anyway)")
+        return row
     with PtyLimit(count) as ptys:
         if ptys.error:
             row["skipped"] = ptys.error

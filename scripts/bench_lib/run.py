@@ -309,7 +309,7 @@ def fleet_rows(args, workdir):
     """The fleet rows: plants of each size in `args.fleet_sizes`."""
     rows = []
     for n in args.fleet_sizes:
-        r = fleet.measure(args.sim, workdir, n)
+        r = fleet.measure(args.sim, workdir, n, force=args.fleet_force)
         rows.append(r)
         if "skipped" in r:
             log(f"fleet of {n}: not run: {r['skipped']}")
@@ -366,6 +366,8 @@ def main():
     ap.add_argument("--fidelity-seconds", type=float, default=3.0)
     ap.add_argument("--quick", action="store_true", help="short runs, to try the script out")
     ap.add_argument("--fleet", action="store_true", help="only the fleet rows")
+    ap.add_argument("--fleet-force", action="store_true",
+                    help="run plants larger than the machine's cores can keep idle")
     ap.add_argument("--fleet-sizes", type=lambda s: [int(x) for x in s.split(",")],
                     default=list(fleet.SIZES), help="plant sizes, e.g. 1000,4000,10000")
     args = ap.parse_args()
