@@ -288,8 +288,8 @@ FOOTNOTES = """\
 """
 
 
-def write_doc(path, block):
-    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+def write_doc(path, block, marker="bench"):
+    begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
     text = ""
     if os.path.exists(path):
         with open(path) as f:
@@ -303,6 +303,49 @@ def write_doc(path, block):
         text += begin + "\n" + block + "\n" + end + "\n"
     with open(path, "w") as f:
         f.write(text)
+
+
+def fleet_rows(args, workdir):
+    """The fleet rows: plants of each size in `args.fleet_sizes`."""
+    rows = []
+    for n in args.fleet_sizes:
+        r = fleet.measure(args.sim, workdir, n, force=args.fleet_force)
+        rows.append(r)
+        if "skipped" in r:
+            log(f"fleet of {n}: not run: {r['skipped']}")
+        else:
+            log(f"fleet of {r['count']} in {r['processes']} process(es): ready in "
+                f"{r['ready_s']:.2f} s, {r['rss_per_device_kib']:.0f} KiB, "
+                f"{r['fds_per_device']:.1f} descriptors per device, {r['threads']} threads")
+    return rows
+
+
+def fleet_block(rows):
+    """The fleet section of the results."""
+    return ("Fleet mode (`m2285-sim fleet`, idle devices, measured 1 s after the last ready line; "
+            "a plant larger than one process's open-file limit runs as several processes with "
+            "disjoint `--first-index` slices, docs/fleet.md):\n\n" + fleet.table(rows))
+
+
+def fleet_only(args):
+    """`scripts/bench --fleet`: the fleet rows alone."""
+    started = time.monotonic()
+    load_before = loadavg()
+    with tempfile.TemporaryDirectory(prefix="m2285-bench-") as workdir:
+        rows = fleet_rows(args, workdir)
+    m = machine()
+    block = "\n".join([
+        f"Command: `{args.command}`  ",
+        f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['mem']}, Linux {m['kernel']}; "
+        f"{m['date']}; m2285-sim {m['commit']}; took {time.monotonic() - started:.0f} s; "
+        f"load average {load_before:.2f} before, {loadavg():.2f} after",
+        "",
+        fleet_block(rows),
+    ])
+    print(block)
+    if args.doc:
+        write_doc(args.doc, block, "fleet")
+        log(f"fleet table written to {args.doc}")
 
 
 def main():
@@ -322,11 +365,20 @@ def main():
     ap.add_argument("--startup-runs", type=int, default=10)
     ap.add_argument("--fidelity-seconds", type=float, default=3.0)
     ap.add_argument("--quick", action="store_true", help="short runs, to try the script out")
+    ap.add_argument("--fleet", action="store_true", help="only the fleet rows")
+    ap.add_argument("--fleet-force", action="store_true",
+                    help="run plants larger than the machine's cores can keep idle")
+    ap.add_argument("--fleet-sizes", type=lambda s: [int(x) for x in s.split(",")],
+                    default=list(fleet.SIZES), help="plant sizes, e.g. 1000,4000,10000")
     args = ap.parse_args()
     if args.quick:
         args.rounds, args.seconds, args.samples, args.paced_samples = 1, 1.0, 500, 200
         args.startup_runs, args.fidelity_seconds = 3, 1.0
+        args.fleet_sizes = [n for n in args.fleet_sizes if n <= 1000]
     args.sim = os.path.abspath(args.sim)
+    if args.fleet:
+        fleet_only(args)
+        return
     for tool in ("socat", "ser2net"):
         if not shutil.which(tool):
             sys.exit(f"bench: {tool} not found (scripts/bench installs it)")
@@ -370,10 +422,7 @@ def main():
         for baud in (9600, 115200, 921600):
             for d in ("s2n", "n2s"):
                 res["fidelity"][(baud, d)] = fidelity(args, workdir, baud, d)
-        res["fleet"] = [fleet.measure(args.sim, workdir, n) for n in (10, 100, 1000)]
-        for r in res["fleet"]:
-            log(f"fleet of {r['count']}: ready in {r['ready_s']:.3f} s, "
-                f"{r['rss_per_device_kib']:.0f} KiB per device")
+        res["fleet"] = fleet_rows(args, workdir)
     load_after = loadavg()
 
     m = machine()
@@ -399,8 +448,7 @@ def main():
         "",
         FOOTNOTES.format(pair_cpu=f"{pair_cpu:.4f}", startup_runs=args.startup_runs).rstrip(),
     ])
-    block += "\n\nFleet mode (`m2285-sim fleet --count N`, idle, resident memory after 1 s):\n\n" + \
-        fleet.table(res["fleet"])
+    block += "\n\n" + fleet_block(res["fleet"])
     if lost:
         block += "\n\nData not delivered intact (counted as not moved):\n" + \
             "\n".join(f"* {x}" for x in lost)

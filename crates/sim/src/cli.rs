@@ -95,6 +95,11 @@ pub struct FleetArgs {
     /// Number of devices.
     #[arg(long, value_name = "N")]
     pub count: usize,
+    /// Index of the first device (its address, link ttyS<N> and state directory dev<N> follow
+    /// from it): a fleet process that is one member of a larger plant takes the slice
+    /// N..N+count (docs/fleet.md).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub first_index: usize,
     /// Configuration template every device starts from (default: factory).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -22,11 +22,15 @@ class ControlError(Exception):
 
 
 class ControlClient:
-    """Talks to one device's control API at ``host:port``."""
+    """Talks to one device's control API at ``host:port``. A fleet's device is reached through
+    the fleet's one server with ``prefix="/devices/N"`` and the token of the fleet's state
+    directory (docs/control-api.md, "Fleets")."""
 
-    def __init__(self, host: str, port: int, state_dir=None, timeout: float = 10.0):
+    def __init__(self, host: str, port: int, state_dir=None, timeout: float = 10.0,
+                 prefix: str = ""):
         self.host, self.port, self.timeout = host, int(port), timeout
         self.state_dir = Path(state_dir) if state_dir else None
+        self.prefix = prefix
 
     def token(self):
         """The device's control token, if its state directory has one."""
@@ -54,7 +58,8 @@ class ControlClient:
             data = None if body is None else json.dumps(body).encode()
             if data is None and method in ("POST", "PUT"):
                 data = b"{}"
-            conn.request(method, path, body=data, headers=self.headers(data is not None))
+            conn.request(method, self.prefix + path, body=data,
+                         headers=self.headers(data is not None))
             resp = conn.getresponse()
             raw = resp.read()
         finally:

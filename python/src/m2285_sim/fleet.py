@@ -3,6 +3,7 @@
 from .addresses import AddressPool
 from .binary import find_binary
 from .device import Endpoint, config_args
+from .control import ControlClient
 from .process import SimProcess
 
 
@@ -26,6 +27,11 @@ class FleetMember(Endpoint):
     def __init__(self, ready: dict, fleet):
         super().__init__(ready, fleet.process.workdir / "state" / f"dev{ready['index']}", fleet)
         self.index = ready["index"]
+        # One control API for the whole fleet: this device is /devices/N on it.
+        control = fleet.process.ready["control"]
+        self.control = ControlClient(control["ip"], control["port"],
+                                     fleet.process.workdir / "state",
+                                     prefix=f"/devices/{self.index}")
         self.events = MemberEvents(fleet.events, self.index)
 
 

@@ -2,7 +2,6 @@
 
 use clap::{Args, Subcommand};
 use serde_json::{json, Map, Value};
-use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +24,10 @@ pub struct CtlArgs {
     /// $M2285_CTL_TOKEN, else the state directory's control.token.
     #[arg(long, value_name = "TOKEN")]
     pub control_token: Option<String>,
+    /// Ask device N of a fleet (`--addr` is then the fleet's control API, `--state-dir` the
+    /// fleet's state directory).
+    #[arg(long, value_name = "N")]
+    pub device: Option<usize>,
     /// What to do.
     #[command(subcommand)]
     pub cmd: CtlCommand,
@@ -131,6 +134,13 @@ pub enum CtlCommand {
         /// add, list or clear.
         #[command(subcommand)]
         op: FaultOp,
+    },
+    /// A fleet's devices (`--addr` of the fleet's control API): `ctl fleet status`,
+    /// `ctl fleet add [--index N] [--set K=V]`, `ctl fleet remove N`.
+    Fleet {
+        /// status, add or remove.
+        #[command(subcommand)]
+        op: super::fleet_client::FleetOp,
     },
 }
 
@@ -261,7 +271,11 @@ pub fn run(args: CtlArgs) -> ExitCode {
         .addr
         .or_else(|| std::env::var("M2285_CTL").ok())
         .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
-    let base = format!("http://{addr}");
+    let fleet_base = format!("http://{addr}");
+    let base = match args.device {
+        Some(n) => format!("{fleet_base}/devices/{n}"),
+        None => fleet_base.clone(),
+    };
     let token = args
         .control_token
         .or_else(|| std::env::var("M2285_CTL_TOKEN").ok())
@@ -336,7 +350,9 @@ pub fn run(args: CtlArgs) -> ExitCode {
             &format!("{base}/reset-button"),
             Some(json!({ "hold_ms": hold })),
         ),
-        CtlCommand::Events => events(&format!("{base}/events"), token.as_deref()),
+        CtlCommand::Events => {
+            super::client_streams::events(&format!("{base}/events"), token.as_deref())
+        }
         CtlCommand::Users { op } => users(&call, &base, op.unwrap_or(UsersOp::List)),
         CtlCommand::Filter { op } => match op.unwrap_or(FilterOp::List) {
             FilterOp::List => call("GET", &format!("{base}/filter"), None),
@@ -361,7 +377,7 @@ pub fn run(args: CtlArgs) -> ExitCode {
             }
         },
         CtlCommand::Log { clear: true, .. } => call("DELETE", &format!("{base}/log"), None),
-        CtlCommand::Log { follow, .. } => log(&call, &base, follow),
+        CtlCommand::Log { follow, .. } => super::client_streams::log(&call, &base, follow),
         CtlCommand::PortLog { clear: true } => call("DELETE", &format!("{base}/port-log"), None),
         CtlCommand::PortLog { clear: false } => call("GET", &format!("{base}/port-log"), None),
         CtlCommand::Clock { set } => match set.as_slice() {
@@ -387,6 +403,10 @@ pub fn run(args: CtlArgs) -> ExitCode {
             Err(e) => Err(Failure::Usage(e)),
         },
         CtlCommand::Fault { op: FaultOp::List } => call("GET", &format!("{base}/faults"), None),
+        CtlCommand::Fleet { op } => {
+            let (method, path, body) = super::fleet_client::request(&op);
+            call(method, &format!("{fleet_base}{path}"), body)
+        }
         CtlCommand::Fault {
             op: FaultOp::Clear { id },
         } => {
@@ -423,9 +443,13 @@ pub fn run(args: CtlArgs) -> ExitCode {
     }
 }
 
-enum Failure {
+/// Why a command failed: the API refused it, it was given wrong, or the API was not reached.
+pub(super) enum Failure {
+    /// The API answered with this status and body.
     Refused(i32, Value),
+    /// The command line was wrong.
     Usage(String),
+    /// The API could not be reached.
     Unreachable(String),
 }
 
@@ -505,7 +529,7 @@ fn call(
 }
 
 /// How a command asks the API: method, URL, body.
-type Caller<'a> = dyn Fn(&str, &str, Option<Value>) -> Result<Value, Failure> + 'a;
+pub(super) type Caller<'a> = dyn Fn(&str, &str, Option<Value>) -> Result<Value, Failure> + 'a;
 
 /// `ctl users ...`: passwords come from stdin, never from the command line.
 fn users(call: &Caller<'_>, base: &str, op: UsersOp) -> Result<Value, Failure> {
@@ -540,55 +564,4 @@ fn users(call: &Caller<'_>, base: &str, op: UsersOp) -> Result<Value, Failure> {
             None,
         ),
     }
-}
-
-/// `ctl log`: the messages as lines `TIME SEVERITY EVENT TEXT`; with `follow`, new ones as they
-/// come (asked for twice a second).
-fn log(call: &Caller<'_>, base: &str, follow: bool) -> Result<Value, Failure> {
-    let mut after = 0u64;
-    let mut out = std::io::stdout().lock();
-    loop {
-        let body = call("GET", &format!("{base}/log?after={after}"), None)?;
-        for e in body["entries"].as_array().into_iter().flatten() {
-            after = after.max(e["seq"].as_u64().unwrap_or(after));
-            let line = format!(
-                "{} {:<7} {} {}",
-                e["time"].as_str().unwrap_or(""),
-                e["severity"].as_str().unwrap_or(""),
-                e["event"].as_str().unwrap_or(""),
-                e["text"].as_str().unwrap_or("")
-            );
-            if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
-                return Ok(Value::Null);
-            }
-        }
-        if !follow {
-            return Ok(Value::Null);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(500));
-    }
-}
-
-fn events(url: &str, token: Option<&str>) -> Result<Value, Failure> {
-    let mut req = minreq::get(url);
-    if let Some(token) = token {
-        req = req.with_header("Authorization", format!("Bearer {token}"));
-    }
-    let resp = req
-        .send_lazy()
-        .map_err(|e| Failure::Unreachable(e.to_string()))?;
-    if resp.status_code != 200 {
-        return Err(Failure::Refused(resp.status_code, Value::Null));
-    }
-    let mut out = std::io::stdout().lock();
-    for byte in resp {
-        let (b, _) = byte.map_err(|e| Failure::Unreachable(e.to_string()))?;
-        if out.write_all(&[b]).is_err() {
-            break;
-        }
-        if b == b'\n' && out.flush().is_err() {
-            break;
-        }
-    }
-    Ok(Value::Null)
 }

@@ -14,7 +14,10 @@
 mod admin_routes;
 mod call;
 pub mod client;
+mod client_streams;
 mod faults;
+pub mod fleet_client;
+pub mod fleet_server;
 mod guard;
 mod panel;
 mod routes;

@@ -109,7 +109,7 @@ impl ControlService {
 }
 
 /// The reply as an HTTP response with a JSON body.
-fn respond(reply: Reply) -> Response<ReplyBody> {
+pub(super) fn respond(reply: Reply) -> Response<ReplyBody> {
     let mut text = serde_json::to_string_pretty(&reply.body).unwrap_or_else(|_| "{}".into());
     text.push('\n');
     let mut response = Response::new(Either::Left(Full::new(Bytes::from(text))));

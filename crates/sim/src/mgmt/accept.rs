@@ -5,12 +5,16 @@
 //! closed at once: a cap that stopped accepting would let the listen backlog fill, and every
 //! new client would hang until an idle connection timed out. When `accept` fails for want of
 //! descriptors (EMFILE/ENFILE), the connection stays queued and the listener stays readable, so
-//! retrying at once would spin. Instead the loop logs it, frees a descriptor it keeps in
-//! reserve, accepts and closes what is waiting (those clients learn at once), takes the reserve
-//! back, and pauses [`ACCEPT_BACKOFF`] before accepting again. As soon as connections close,
-//! it serves again.
+//! retrying at once would spin. Instead the loop logs it, frees a descriptor kept in reserve,
+//! accepts and closes what is waiting (those clients learn at once), takes the reserve back,
+//! and pauses [`ACCEPT_BACKOFF`] before accepting again. As soon as connections close, it
+//! serves again.
+//!
+//! The reserve is one descriptor for the whole management thread, not one per service: every
+//! accept loop runs on that one thread, so only one of them sheds at a time, and a fleet of
+//! devices (three services each) does not hold three idle descriptors per device for it.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -44,8 +48,9 @@ where
     H: Fn(TcpStream) -> Fut,
     Fut: Future<Output = ()> + 'static,
 {
+    // Takes the thread's reserve now, while descriptors are to be had.
+    RESERVE.with(|_| ());
     let open = Rc::new(Cell::new(0usize));
-    let mut reserve = spare_descriptor();
     let mut last_warning: Option<Instant> = None;
     loop {
         match listener.accept().await {
@@ -76,9 +81,9 @@ where
                     last_warning = Some(now);
                 }
                 if out_of_descriptors {
-                    drop(reserve.take());
+                    RESERVE.with(|r| drop(r.borrow_mut().take()));
                     shed(&listener, policy.busy_reply).await;
-                    reserve = spare_descriptor();
+                    RESERVE.with(|r| *r.borrow_mut() = spare_descriptor());
                 }
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
             }
@@ -101,6 +106,12 @@ async fn shed(listener: &TcpListener, busy_reply: &[u8]) {
 fn refuse(stream: TcpStream, busy_reply: &[u8]) {
     let _ = stream.try_write(busy_reply);
     drop(stream);
+}
+
+thread_local! {
+    /// The management thread's reserve descriptor, shared by all its accept loops (taken when
+    /// the first one starts).
+    static RESERVE: RefCell<Option<std::fs::File>> = RefCell::new(spare_descriptor());
 }
 
 /// A descriptor held only so it can be given up when the process has no other.

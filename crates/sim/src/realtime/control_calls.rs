@@ -171,3 +171,37 @@ pub(super) fn store_error(e: &m2285_core::store::StoreError) -> Reply {
         ),
     }
 }
+
+/// Starts the control API server of a device on its own (a fleet has one for all devices):
+/// `ip`, port `sim.control_port` (or a free one), the token of `state_dir`; calls reach the loop
+/// through `to_loop` and `waker`.
+pub(super) fn start_server(
+    config: &m2285_core::Config,
+    ip: std::net::IpAddr,
+    state_dir: &std::path::Path,
+    to_loop: crossbeam_channel::Sender<Request>,
+    waker: &std::sync::Arc<mio::Waker>,
+) -> Result<crate::control::ControlServer, String> {
+    let port = if config.sim.free_ports {
+        0
+    } else {
+        config.sim.control_port
+    };
+    let settings = crate::control::Settings {
+        auth: config.sim.control_auth,
+        token: crate::control::token::load_or_create(state_dir)?,
+        idle_timeout: std::time::Duration::from_millis(u64::from(
+            config.sim.control_idle_timeout_ms,
+        )),
+    };
+    let waker = waker.clone();
+    crate::control::ControlServer::start(
+        ip,
+        port,
+        settings,
+        to_loop,
+        std::sync::Arc::new(move || {
+            let _ = waker.wake();
+        }),
+    )
+}

@@ -14,6 +14,7 @@ mod control_calls;
 mod fault_calls;
 pub mod faults;
 pub mod fleet;
+mod member;
 mod notify;
 mod serial;
 mod signals;
@@ -36,6 +37,7 @@ use m2285_core::{Config, Device, Event};
 use m2285_net::{HostNet, HostNotice, TokenSpace};
 use m2285_pty::HostPty;
 use m2285_time::Instant;
+pub use member::MemberHandle;
 use mio::{Events, Interest, Poll, Waker};
 use serde_json::json;
 use serial::SerialEndpoint;
@@ -56,6 +58,8 @@ const MAX_READ_PASSES: usize = 64;
 /// Messages from helper threads to the loop.
 enum Wakeup {
     AttachExited(Option<i32>),
+    /// The fleet stops this device (SIGTERM to the process, or removed through the API).
+    Stop,
     /// A port event's e-mail was delivered (Ok) or given up (Err).
     MailDone {
         to: String,
@@ -77,7 +81,10 @@ pub struct Runtime {
     wake_rx: Receiver<Wakeup>,
     wake_tx: Sender<Wakeup>,
     waker: std::sync::Arc<Waker>,
-    signals: mio::net::UnixStream,
+    /// SIGINT/SIGTERM of a device on its own; a fleet member is stopped by [`Wakeup::Stop`].
+    signals: Option<mio::net::UnixStream>,
+    /// A [`Wakeup::Stop`] arrived.
+    stop_requested: bool,
     ports: BTreeMap<&'static str, u16>,
     /// Calls from the control API's thread.
     control_rx: Receiver<crate::control::Request>,
@@ -112,6 +119,17 @@ impl Runtime {
         config: Config,
         state_dir: &std::path::Path,
     ) -> Result<Self, String> {
+        Self::boot_in(args, config, state_dir, false).map(|(rt, _)| rt)
+    }
+
+    /// Boots a device on its own, or as a fleet member (no signal pipe or control server of
+    /// its own, a [`MemberHandle`] instead).
+    fn boot_in(
+        args: &RunArgs,
+        config: Config,
+        state_dir: &std::path::Path,
+        fleet_member: bool,
+    ) -> Result<(Self, Option<MemberHandle>), String> {
         let poll = Poll::new().map_err(|e| format!("cannot create the event loop: {e}"))?;
         let tokens = TokenSpace::for_device(0);
         let pty =
@@ -126,7 +144,9 @@ impl Runtime {
             )
             .map_err(|e| format!("cannot watch the PTY: {e}"))?;
         let timer = timer::PreciseTimer::new(poll.registry(), tokens.reserved(TIMER))?;
-        let signals = register_signals(&poll, tokens.reserved(SIGNALS))?;
+        let signals = (!fleet_member)
+            .then(|| register_signals(&poll, tokens.reserved(SIGNALS)))
+            .transpose()?;
         let waker = std::sync::Arc::new(
             Waker::new(poll.registry(), tokens.reserved(WAKER)).map_err(|e| e.to_string())?,
         );
@@ -150,27 +170,18 @@ impl Runtime {
             boundary.clone(),
         );
         let (control_tx, control_rx) = crossbeam_channel::unbounded();
-        let control_port = if config.sim.free_ports {
-            0
+        let (control, member) = if fleet_member {
+            let handle = MemberHandle::new(control_tx.clone(), wake_tx.clone(), waker.clone());
+            (None, Some(handle))
         } else {
-            config.sim.control_port
+            let server =
+                control_calls::start_server(&config, args.ip, state_dir, control_tx.clone(), &waker)?;
+            (Some(server), None)
         };
         let wake_control = waker.clone();
-        let control_settings = crate::control::Settings {
-            auth: config.sim.control_auth,
-            token: crate::control::token::load_or_create(state_dir)?,
-            idle_timeout: Duration::from_millis(u64::from(config.sim.control_idle_timeout_ms)),
-        };
         let wake_loop: std::sync::Arc<dyn Fn() + Send + Sync> = std::sync::Arc::new(move || {
             let _ = wake_control.wake();
         });
-        let control = crate::control::ControlServer::start(
-            args.ip,
-            control_port,
-            control_settings,
-            control_tx.clone(),
-            wake_loop.clone(),
-        )?;
         let (snmp, snmp_port) = snmp::SnmpService::open(
             &config,
             args.ip,
@@ -206,6 +217,7 @@ impl Runtime {
             wake_tx,
             waker,
             signals,
+            stop_requested: false,
             ports: BTreeMap::new(),
             control_rx,
             console_rx,
@@ -225,7 +237,9 @@ impl Runtime {
             snmp,
             locating: notify::Locating::new(&config, args.ip, clock.now()),
         };
-        rt.ports.insert("control", control.port);
+        if let Some(control) = control {
+            rt.ports.insert("control", control.port);
+        }
         if let Some(port) = snmp_port {
             rt.ports.insert("snmp", port);
         }
@@ -247,7 +261,7 @@ impl Runtime {
             // At boot a service that cannot listen is a setup mistake: say so and stop.
             return Err(rt.listen_failures.join("; "));
         }
-        Ok(rt)
+        Ok((rt, member))
     }
 
     /// This device's entry of a fleet's ready line (its ready line without `event`); events
@@ -321,7 +335,13 @@ impl Runtime {
                             return Ok(());
                         }
                     }
-                    WAKER => self.wakeups(now),
+                    WAKER => {
+                        self.wakeups(now);
+                        if self.stop_requested {
+                            self.shutdown();
+                            return Ok(());
+                        }
+                    }
                     TIMER => self.timer.fired(),
                     SNMP => self.snmp.readable(&mut self.device, &self.ports, now),
                     _ => {
@@ -552,6 +572,7 @@ impl Runtime {
     fn wakeups(&mut self, now: Instant) {
         while let Ok(w) = self.wake_rx.try_recv() {
             match w {
+                Wakeup::Stop => self.stop_requested = true,
                 Wakeup::AttachExited(code) => {
                     tracing::info!(?code, "attached program exited");
                     output::emit_event(
@@ -590,7 +611,10 @@ impl Runtime {
     fn drain_signals(&mut self) -> bool {
         let mut buf = [0u8; 64];
         let mut got = false;
-        while let Ok(n) = self.signals.read(&mut buf) {
+        let Some(signals) = self.signals.as_mut() else {
+            return false;
+        };
+        while let Ok(n) = signals.read(&mut buf) {
             if n == 0 {
                 break;
             }
