@@ -91,3 +91,61 @@ fn run_draws_nothing_when_stderr_is_piped() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Drives scripts/bench's status line (scripts/bench_lib/progress.py) as the bench does: pieces
+/// of work begin and end, a log line comes in between.
+const BENCH_DRIVER: &str = r#"
+from progress import Progress
+p = Progress(3)
+p.start("round 1: socat")
+p.step()
+p.log("[bench] a log line")
+p.start("fleet of 10")
+p.step(2)
+p.close()
+"#;
+
+fn bench_progress(stderr: Stdio) -> std::process::Output {
+    let lib = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/bench_lib");
+    Command::new("python3")
+        .args(["-B", "-c", BENCH_DRIVER])
+        .env("PYTHONPATH", lib)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .output()
+        .expect("python3")
+}
+
+#[test]
+fn bench_status_line_is_drawn_only_on_a_terminal() {
+    let pty = openpty(None, None).expect("openpty");
+    let reader = read_master(pty.master);
+    let out = bench_progress(Stdio::from(pty.slave));
+    assert!(out.status.success());
+    let drawn = String::from_utf8_lossy(&reader.join().expect("reader")).into_owned();
+    for part in [
+        "bench 1/3 [",
+        "round 1: socat",
+        "bench 3/3 [",
+        "fleet of 10",
+    ] {
+        assert!(drawn.contains(part), "{part:?} not drawn: {drawn:?}");
+    }
+    // The log line starts on an erased line, never after a half-drawn status.
+    assert!(
+        drawn.contains("\x1b[2K[bench] a log line"),
+        "log line mixed with the status: {drawn:?}"
+    );
+    assert!(
+        drawn.ends_with("\x1b[2K"),
+        "status left on screen: {drawn:?}"
+    );
+
+    let piped = bench_progress(Stdio::piped());
+    assert!(piped.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&piped.stderr),
+        "[bench] a log line\n",
+        "a piped stderr gets the log line only"
+    );
+}
