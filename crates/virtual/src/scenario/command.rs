@@ -169,6 +169,54 @@ impl Command {
 mod tests {
     use super::*;
 
+    /// Records what an observer is told.
+    #[derive(Default)]
+    struct Recorder {
+        started: Vec<(usize, usize, Duration)>,
+        times: Vec<Instant>,
+        finished: Vec<bool>,
+        prints: usize,
+    }
+
+    impl Observer for Recorder {
+        fn scenario_started(&mut self, index: usize, count: usize, _: &Path, planned: Duration) {
+            self.started.push((index, count, planned));
+        }
+        fn advanced(&mut self, now: Instant) {
+            self.times.push(now);
+        }
+        fn scenario_finished(&mut self, passed: bool) {
+            self.finished.push(passed);
+        }
+        fn print(&mut self, print: &mut dyn FnMut()) {
+            self.prints += 1;
+            print();
+        }
+    }
+
+    #[test]
+    fn the_observer_follows_device_time_through_a_long_run() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+        let command = Command {
+            files: vec![dir.join("one-hour-polling.toml"), dir.join("udp-loss.toml")],
+            ..Command::default()
+        };
+        let mut seen = Recorder::default();
+        assert_eq!(command.execute_observed("test", &mut seen), PASSED);
+        assert_eq!(seen.finished, [true, true]);
+        assert_eq!(
+            seen.prints, 2,
+            "one report per scenario, through the observer"
+        );
+        assert_eq!(seen.started.len(), 2);
+        assert_eq!((seen.started[0].0, seen.started[0].1), (0, 2));
+        // The hour-long scenario plans at least an hour and reports every minute of it.
+        assert!(seen.started[0].2 >= Duration::from_secs(3600));
+        assert!(seen.times.windows(2).filter(|w| w[0] <= w[1]).count() > 60);
+        let hour = Instant::from_secs(3600);
+        assert!(seen.times.iter().any(|&t| t >= hour));
+    }
+
     #[test]
     fn traces_take_one_file_and_some_file_is_needed() {
         assert!(Command::default().validate().is_err());
