@@ -351,12 +351,12 @@ def main():
     PROGRESS = Progress(args.rounds * len(SERVERS) + args.startup_runs + 2 + 1 + 6
                         + len(fleet_sizes))
     try:
-        run(args, fleet_sizes)
+        measure_all(args, fleet_sizes)
     finally:
         PROGRESS.close()
 
 
-def run(args, fleet_sizes):
+def measure_all(args, fleet_sizes):
     """Measures everything, prints the table and writes it into the doc when asked."""
     started = time.monotonic()
     load_before = loadavg()
