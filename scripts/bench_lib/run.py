@@ -19,6 +19,7 @@ import time
 import fleet
 import measure
 import setups
+from progress import Progress
 from procstat import rss_kib, total_cpu
 
 SERVERS = ["sim", "ser2net", "ser2net-nocd", "socat"]
@@ -28,8 +29,22 @@ MIB = 1024 * 1024
 NO_PACING = {k: "no pacing¹" for k in SERVERS[1:]}  # the cells of the simulator-only rows
 
 
+# The status line on a terminal (progress.py); replaced in main() once the total is known.
+PROGRESS = Progress(1)
+
+
 def log(msg):
-    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+    PROGRESS.log(f"[bench {time.strftime('%H:%M:%S')}] {msg}")
+
+
+def begin(what):
+    """Shows `what` as the work in progress."""
+    PROGRESS.start(what)
+
+
+def done(n=1):
+    """Counts `n` pieces of work as finished."""
+    PROGRESS.step(n)
 
 
 def throughput(kind, args, workdir, direction, pacing, baud=921600):
@@ -309,7 +324,9 @@ def fleet_rows(args, workdir):
     """The fleet rows: plants of each size in `args.fleet_sizes`."""
     rows = []
     for n in args.fleet_sizes:
+        begin(f"fleet of {n}")
         r = fleet.measure(args.sim, workdir, n, force=args.fleet_force)
+        done()
         rows.append(r)
         if "skipped" in r:
             log(f"fleet of {n}: not run: {r['skipped']}")
@@ -383,6 +400,17 @@ def main():
         if not shutil.which(tool):
             sys.exit(f"bench: {tool} not found (scripts/bench installs it)")
 
+    global PROGRESS
+    PROGRESS = Progress(args.rounds * len(SERVERS) + args.startup_runs + 2 + 1 + 6
+                        + len(args.fleet_sizes))
+    try:
+        measure_all(args)
+    finally:
+        PROGRESS.close()
+
+
+def measure_all(args):
+    """Measures everything, prints the table and writes it into the doc when asked."""
     started = time.monotonic()
     load_before = loadavg()
     if load_before > 0.5 * (os.cpu_count() or 1):
@@ -398,15 +426,19 @@ def main():
         for rnd in range(args.rounds):
             log(f"round {rnd + 1} of {args.rounds}")
             for kind in SERVERS:
+                begin(f"round {rnd + 1}: {LABEL[kind]} throughput and round trips")
                 for d in ("s2n", "n2s"):
                     tp[kind][d].append(throughput(kind, args, workdir, d, pacing=False))
                 rtt[kind] += latency(kind, args, workdir, False, args.samples // args.rounds)
+                done()
         # ser2net's start-up is timed without its socat pair, which stays up between starts.
         pair = setups.Ser2netPair(workdir)
         try:
-            for _ in range(args.startup_runs):
+            for run_no in range(args.startup_runs):
+                begin(f"start-up {run_no + 1} of {args.startup_runs}")
                 for kind in SERVERS:
                     boot[kind].append(startup(kind, args, workdir, pair))
+                done()
         finally:
             setups.stop_process(pair.proc)
         for kind in SERVERS:
@@ -416,12 +448,20 @@ def main():
                                     "max_ms": max(boot[kind])}
             log(f"{kind:13} start to ready: median {res['startup'][kind]['median_ms']:.1f} ms, "
                 f"max {res['startup'][kind]['max_ms']:.1f} ms")
-        res["paced"] = {d: throughput("sim", args, workdir, d, pacing=True) for d in ("s2n", "n2s")}
+        res["paced"] = {}
+        for d in ("s2n", "n2s"):
+            begin(f"m2285-sim paced throughput {DIRECTION[d]}")
+            res["paced"][d] = throughput("sim", args, workdir, d, pacing=True)
+            done()
+        begin("m2285-sim paced round trips")
         res["latency_paced"] = measure.summarize_rtt(
             latency("sim", args, workdir, True, args.paced_samples))
+        done()
         for baud in (9600, 115200, 921600):
             for d in ("s2n", "n2s"):
+                begin(f"fidelity at {baud} baud {DIRECTION[d]}")
                 res["fidelity"][(baud, d)] = fidelity(args, workdir, baud, d)
+                done()
         res["fleet"] = fleet_rows(args, workdir)
     load_after = loadavg()
 
@@ -452,6 +492,7 @@ def main():
     if lost:
         block += "\n\nData not delivered intact (counted as not moved):\n" + \
             "\n".join(f"* {x}" for x in lost)
+    PROGRESS.close()
     print(block)
     if args.doc:
         write_doc(args.doc, block)

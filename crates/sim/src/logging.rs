@@ -1,5 +1,6 @@
 //! Logs on stderr: for people (text, coloured only when stderr is a terminal, so a log file
-//! gets no escape codes) or for collectors (`--log-format json`, one object per line).
+//! gets no escape codes) or for collectors (`--log-format json`, one object per line). Lines go
+//! through crate::progress's writer, so they never land in the middle of a progress bar.
 
 use crate::cli::LogFormat;
 use std::io::IsTerminal;
@@ -13,7 +14,7 @@ pub fn init(filter: Option<&str>, format: LogFormat) {
         .unwrap_or_else(|| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(crate::progress::LogWriter);
     match format {
         LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
         LogFormat::Json => builder.json().with_ansi(false).init(),

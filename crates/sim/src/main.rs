@@ -7,6 +7,7 @@ mod firmware_cmd;
 mod logging;
 mod mgmt;
 mod output;
+mod progress;
 mod realtime;
 mod scenario_cmd;
 mod shell;

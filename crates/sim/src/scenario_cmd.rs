@@ -1,5 +1,6 @@
 //! `m2285-sim run SCENARIO...`: scenario files in virtual time, through the `m2285-virtual`
-//! library (docs/scenarios.md). The same command as `m2285-scenario`, with the same exit status.
+//! library (docs/scenarios.md). The same command as `m2285-scenario`, with the same exit status,
+//! plus progress bars when stderr is a terminal (crate::progress).
 
 use clap::Args;
 use m2285_virtual::scenario::command::Command;
@@ -45,5 +46,8 @@ pub fn run(args: ScenarioArgs) -> ExitCode {
         check: args.check,
         files: args.files,
     };
-    ExitCode::from(command.execute("m2285-sim run"))
+    let mut progress = crate::progress::ScenarioProgress::default();
+    let status = command.execute_observed("m2285-sim run", &mut progress);
+    drop(progress);
+    ExitCode::from(status)
 }

@@ -13,7 +13,7 @@ mod steps;
 mod toml_read;
 
 pub use parse::{parse_file, parse_str, ScenarioError, ScenarioErrors};
-pub use run::{run, Failure, RunOptions, RunReport};
+pub use run::{run, run_observed, Failure, RunOptions, RunReport};
 
 use crate::faults::FaultSpec;
 use crate::network::{NetParams, PeerState};
@@ -69,6 +69,13 @@ impl Scenario {
             faults: Vec::new(),
             steps: Vec::new(),
         }
+    }
+
+    /// The most device time the steps can take: every wait, every expectation's whole
+    /// deadline and every power-off, repeats multiplied. A run that passes takes at most this
+    /// (expectations usually end early); a progress display measures the run against it.
+    pub fn planned_duration(&self) -> Duration {
+        planned(&self.steps)
     }
 
     /// Adds a client host with the next free address.
@@ -237,4 +244,17 @@ pub enum Condition {
         /// Its expected value.
         value: u64,
     },
+}
+
+/// The device time `steps` can take at most (see [`Scenario::planned_duration`]).
+fn planned(steps: &[Step]) -> Duration {
+    steps
+        .iter()
+        .map(|step| match &step.kind {
+            StepKind::Wait(d) | StepKind::PowerCycle(d) => *d,
+            StepKind::Expect(e) => e.within,
+            StepKind::Repeat { times, steps } => planned(steps).saturating_mul(*times),
+            _ => Duration::ZERO,
+        })
+        .fold(Duration::ZERO, Duration::saturating_add)
 }

@@ -9,6 +9,7 @@ use crate::units::format_duration;
 use m2285_core::store::StoreError;
 use m2285_time::Instant;
 use std::fmt;
+use std::time::Duration;
 
 /// How to run a scenario.
 #[derive(Clone, Copy, Debug, Default)]
@@ -89,6 +90,22 @@ impl fmt::Display for RunReport {
 
 /// Runs `scenario` to its end or its first failure.
 pub fn run(scenario: &Scenario, options: &RunOptions) -> RunReport {
+    run_observed(scenario, options, &mut |_| {})
+}
+
+/// Device time a long wait advances between two calls of the observer of [`run_observed`].
+/// Running a wait in slices changes nothing: every event up to each slice's end is handled in
+/// order, exactly as in one call.
+pub const OBSERVE_EVERY: Duration = Duration::from_secs(60);
+
+/// [`run`], calling `observe` with the device time after every step and every
+/// [`OBSERVE_EVERY`] of device time inside a wait, so a caller can show how far a long run
+/// is (the run itself never reads a clock or writes anything).
+pub fn run_observed(
+    scenario: &Scenario,
+    options: &RunOptions,
+    observe: &mut dyn FnMut(Instant),
+) -> RunReport {
     let seed = options.seed.unwrap_or(scenario.seed);
     let mut sim = Simulation::new(SimConfig {
         seed,
@@ -98,7 +115,10 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> RunReport {
         net: scenario.net,
         trace: options.trace,
     });
-    let mut runner = Runner { steps_run: 0 };
+    let mut runner = Runner {
+        steps_run: 0,
+        observe,
+    };
     let result = runner.setup(&mut sim, scenario).and_then(|()| {
         for spec in &scenario.faults {
             sim.inject(spec.clone());
@@ -127,11 +147,12 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> RunReport {
 /// A failure before it gets its time and trace: line, step, message.
 type Fail = (usize, String, String);
 
-struct Runner {
+struct Runner<'o> {
     steps_run: u64,
+    observe: &'o mut dyn FnMut(Instant),
 }
 
-impl Runner {
+impl Runner<'_> {
     fn setup(&mut self, sim: &mut Simulation, s: &Scenario) -> Result<(), Fail> {
         let fail = |e: String| (0, "setup".to_owned(), e);
         for (name, ip) in &s.peers {
@@ -178,7 +199,17 @@ impl Runner {
                 sim.peer_send_udp(peer, *port, data).map_err(fail)?;
             }
             StepKind::PeerClose { peer } => sim.peer_close(peer).map_err(fail)?,
-            StepKind::Wait(d) => sim.run_for(*d).map_err(sim_fail)?,
+            StepKind::Wait(d) => {
+                let end = sim.now() + *d;
+                loop {
+                    let slice = OBSERVE_EVERY.min(end.saturating_since(sim.now()));
+                    sim.run_for(slice).map_err(sim_fail)?;
+                    if sim.now() >= end {
+                        break;
+                    }
+                    (self.observe)(sim.now());
+                }
+            }
             StepKind::Inject(spec) => {
                 sim.inject(spec.clone());
             }
@@ -202,6 +233,7 @@ impl Runner {
                 }
             }
         }
+        (self.observe)(sim.now());
         Ok(())
     }
 }
