@@ -393,14 +393,18 @@ def main():
         args.startup_runs, args.fidelity_seconds = 3, 1.0
         args.fleet_sizes = [n for n in args.fleet_sizes if n <= 1000]
     args.sim = os.path.abspath(args.sim)
+    global PROGRESS
     if args.fleet:
-        fleet_only(args)
+        PROGRESS = Progress(len(args.fleet_sizes))
+        try:
+            fleet_only(args)
+        finally:
+            PROGRESS.close()
         return
     for tool in ("socat", "ser2net"):
         if not shutil.which(tool):
             sys.exit(f"bench: {tool} not found (scripts/bench installs it)")
 
-    global PROGRESS
     PROGRESS = Progress(args.rounds * len(SERVERS) + args.startup_runs + 2 + 1 + 6
                         + len(args.fleet_sizes))
     try:
