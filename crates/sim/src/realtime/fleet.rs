@@ -60,6 +60,7 @@ fn device_args(args: &FleetArgs, index: usize) -> Result<RunArgs, String> {
         attach: None,
         seed: args.seed.map(|s| s.wrapping_add(index as u64)),
         trace: None,
+        netns: crate::cli::NetnsArgs::default(),
     })
 }
 
@@ -81,6 +82,7 @@ pub fn run(args: &FleetArgs) -> Result<(), String> {
         .map_err(|e| format!("--pty-dir {}: {e}", args.pty_dir.display()))?;
     // The parent must be private too, or another user could swap a device's directory out.
     crate::state_dir::prepare(&state_parent(args)).map_err(|e| format!("--state-dir: {e}"))?;
+    let mut lan = super::netns_fleet::lan(args)?;
     let mut runtimes = Vec::with_capacity(args.count);
     let mut entries = Vec::with_capacity(args.count);
     for index in 0..args.count {
@@ -88,7 +90,8 @@ pub fn run(args: &FleetArgs) -> Result<(), String> {
         let dir = dev.state_dir.clone().unwrap_or_default();
         crate::state_dir::prepare(&dir)?;
         let config = load_config(&dev, &dir).map_err(|e| format!("device {index}: {e}"))?;
-        let mut rt = Runtime::boot(&dev, config, &dir)
+        let namespace = super::netns_fleet::device(&mut lan, &config, index)?;
+        let mut rt = Runtime::boot(&dev, config, &dir, namespace)
             .map_err(|e| format!("device {index}: {e}{}", descriptor_hint(&e)))?;
         entries.push(rt.fleet_entry(index));
         runtimes.push(rt);

@@ -14,6 +14,7 @@ mod control_calls;
 mod fault_calls;
 pub mod faults;
 pub mod fleet;
+mod netns_fleet;
 mod notify;
 mod serial;
 mod signals;
@@ -103,6 +104,8 @@ pub struct Runtime {
     snmp: snmp::SnmpService,
     /// Locating-server reports.
     locating: notify::Locating,
+    /// The device's own network namespace (`--netns`), removed when the runtime ends.
+    netns: Option<crate::netns::DeviceNs>,
 }
 
 impl Runtime {
@@ -111,7 +114,17 @@ impl Runtime {
         args: &RunArgs,
         config: Config,
         state_dir: &std::path::Path,
+        netns: Option<crate::netns::DeviceNs>,
     ) -> Result<Self, String> {
+        // In a namespace the device has its own address and real ports; the control API
+        // stays on the host's loopback address (args.ip).
+        let device_ip = netns
+            .as_ref()
+            .map_or(args.ip, |n| std::net::IpAddr::V4(n.ip));
+        let services = match &netns {
+            Some(_) => crate::netns::setup::with_device_ports(&config),
+            None => config.clone(),
+        };
         let poll = Poll::new().map_err(|e| format!("cannot create the event loop: {e}"))?;
         let tokens = TokenSpace::for_device(0);
         let pty =
@@ -138,14 +151,14 @@ impl Runtime {
         let seed = args.seed.unwrap_or_else(crate::tls_files::fresh_seed);
         device.set_seed(seed);
         if let Some(material) =
-            crate::tls_files::load(&config, state_dir, &args.ip.to_string(), seed, false)?
+            crate::tls_files::load(&config, state_dir, &device_ip.to_string(), seed, false)?
         {
             device.install_tls(material);
         }
         let tracer = trace::Tracer::open(args.trace.as_deref())?;
         let boundary = faults::Boundary::new(seed, tracer.clone());
         let net = faults::FaultyNet::new(
-            HostNet::new(args.ip, config.sim.free_ports, tokens),
+            HostNet::new(device_ip, services.sim.free_ports, tokens),
             poll.registry().try_clone().map_err(|e| e.to_string())?,
             boundary.clone(),
         );
@@ -171,9 +184,14 @@ impl Runtime {
             control_tx.clone(),
             wake_loop.clone(),
         )?;
+        // From here on the device's sockets are opened: inside its namespace, if it has one.
+        let _inside = netns
+            .as_ref()
+            .map(crate::netns::DeviceNs::enter)
+            .transpose()?;
         let (snmp, snmp_port) = snmp::SnmpService::open(
-            &config,
-            args.ip,
+            &services,
+            device_ip,
             poll.registry(),
             tokens.reserved(SNMP),
             tracer.clone(),
@@ -186,14 +204,14 @@ impl Runtime {
                 let _ = wake_console.wake();
             }),
         };
-        let (telnet, ssh) = crate::console::start_all(&config, args.ip, bridge, state_dir);
+        let (telnet, ssh) = crate::console::start_all(&services, device_ip, bridge, state_dir);
         let web_cert = if config.network.web_server.mode.https() {
-            crate::tls_files::load(&config, state_dir, &args.ip.to_string(), seed, true)?
+            crate::tls_files::load(&config, state_dir, &device_ip.to_string(), seed, true)?
                 .map(|m| (m.cert_chain_pem, m.key_pem))
         } else {
             None
         };
-        let web = crate::web::start(args.ip, &config, web_cert, control_tx, wake_loop)?;
+        let web = crate::web::start(device_ip, &services, web_cert, control_tx, wake_loop)?;
         let mut rt = Runtime {
             poll,
             clock,
@@ -212,7 +230,7 @@ impl Runtime {
             console: console_calls::ConsoleState::default(),
             listen_failures: Vec::new(),
             ready_announced: false,
-            ip: args.ip,
+            ip: device_ip,
             timer,
             pty_writable: false,
             early_events: Vec::new(),
@@ -223,7 +241,8 @@ impl Runtime {
             ),
             seed,
             snmp,
-            locating: notify::Locating::new(&config, args.ip, clock.now()),
+            locating: notify::Locating::new(&config, device_ip, clock.now()),
+            netns,
         };
         rt.ports.insert("control", control.port);
         if let Some(port) = snmp_port {
@@ -278,17 +297,25 @@ impl Runtime {
 
     /// The ready line's content.
     fn ready_line(&self) -> serde_json::Value {
-        json!({
+        let mut line = json!({
             "event": "ready",
             "pty": self.serial.pty.slave_path(),
             "link": self.serial.pty.link(),
             "ip": self.ip.to_string(),
             "ports": self.ports,
-        })
+        });
+        if let Some(ns) = &self.netns {
+            line["netns"] = ns.describe();
+        }
+        line
     }
 
     /// Runs until SIGINT or SIGTERM; then closes sessions and removes the symlink.
     pub fn run(mut self) -> Result<(), String> {
+        if let Some(ns) = &self.netns {
+            // Outgoing connections, the e-mail thread and the kernel counters: all inside.
+            ns.join()?;
+        }
         self.flush_early_events();
         let mut events = Events::with_capacity(256);
         // The clock is read once per turn, right after the wait; that one `now` serves the
