@@ -194,7 +194,7 @@ fn net_loss_makes_the_kernel_retransmit_and_the_data_stays_exact() {
         .sim
         .ctl_ok(&["fault", "add", "net.loss", "probability=0.05", "id=lossy"]);
     assert_eq!(added["added"]["at"], "link", "{added}");
-    let rules = exec_in(&dev.device_ns(), "nft", &["list", "ruleset"]);
+    let rules = exec_in(&lan, "nft", &["list", "ruleset"]);
     assert!(String::from_utf8_lossy(&rules.stdout).contains("numgen random mod 10000 < 500"));
     let net = connect(&lan, "192.168.161.5");
     mib_each_way(&dev.sim, net, 21);
@@ -203,7 +203,7 @@ fn net_loss_makes_the_kernel_retransmit_and_the_data_stays_exact() {
     let listed = dev.sim.ctl_ok(&["fault", "list"]);
     assert!(listed.to_string().contains("lossy"), "{listed}");
     dev.sim.ctl_ok(&["fault", "clear", "lossy"]);
-    let rules = exec_in(&dev.device_ns(), "nft", &["list", "ruleset"]);
+    let rules = exec_in(&lan, "nft", &["list", "ruleset"]);
     assert!(
         !String::from_utf8_lossy(&rules.stdout).contains("numgen"),
         "cleared"

@@ -3,8 +3,8 @@
 //!
 //! * `net.bandwidth`: a `tbf` qdisc on both veth ends (each shapes what it sends);
 //! * `net.partition`: the device's `eth0` down, a pulled cable;
-//! * `net.loss`: an nftables rule in the device's namespace dropping that share of packets at
-//!   random (`numgen random`), so TCP really retransmits.
+//! * `net.loss`: nftables rules dropping that share of the packets at random (`numgen random`)
+//!   where they arrive (the device's `eth0`, the veth end on the LAN), so TCP really retransmits.
 //!
 //! They act at once and last until cleared (`start` and `duration` are refused).
 
@@ -69,7 +69,9 @@ impl LinkFaults {
                 cmd::ip_in(link.device_ns, &["link", "set", super::DEVICE_IF, "down"])?;
             }
             FaultKind::NetLoss { probability } => {
-                cmd::nft_in(link.device_ns, &loss_rules(*probability, spec.direction))?;
+                for (ns, dev) in loss_points(link, spec.direction) {
+                    cmd::nft_in(ns, &loss_table(*probability, dev))?;
+                }
             }
             _ => return Err(format!("{}: not a link fault", spec.name)),
         }
@@ -103,9 +105,11 @@ impl LinkFaults {
                 FaultKind::NetPartition => {
                     cmd::ip_in(link.device_ns, &["link", "set", super::DEVICE_IF, "up"]).map(drop)
                 }
-                FaultKind::NetLoss { .. } => {
-                    cmd::nft_in(link.device_ns, &format!("delete table inet {NFT_TABLE}\n"))
-                }
+                FaultKind::NetLoss { .. } => loss_points(link, spec.direction)
+                    .iter()
+                    .try_for_each(|(ns, dev)| {
+                        cmd::nft_in(ns, &format!("delete table netdev {}\n", table_name(dev)))
+                    }),
                 _ => Ok(()),
             };
             if let Err(e) = undone {
@@ -129,26 +133,36 @@ impl LinkFaults {
     }
 }
 
-/// The nftables script that drops `probability` of the packets crossing `eth0` (resolution
-/// 1/10000) in the fault's direction.
-fn loss_rules(probability: f64, direction: Direction) -> String {
+/// Where loss acts: at the ingress of the receiving end, so a dropped packet has really left
+/// its sender (a drop in the sender's own output hook is not a loss to TCP, which just sends
+/// again later without counting a retransmission). Towards the device: `eth0`'s ingress in the
+/// device's namespace; from it: the veth end's ingress in the LAN namespace.
+fn loss_points<'a>(link: &Link<'a>, direction: Direction) -> Vec<(&'a str, &'a str)> {
+    let mut points = Vec::new();
+    if direction.covers(Direction::ToDevice) {
+        points.push((link.device_ns, super::DEVICE_IF));
+    }
+    if direction.covers(Direction::FromDevice) {
+        points.push((link.lan_ns, link.host_veth));
+    }
+    points
+}
+
+/// The nftables table dropping `probability` of the packets arriving at `dev` (resolution
+/// 1/10000), at random (`numgen random`).
+fn loss_table(probability: f64, dev: &str) -> String {
     let share = (probability.clamp(0.0, 1.0) * 10_000.0).round() as u32;
-    let rule = |hook: &str, dir: &str| {
-        format!(
-            "  chain {hook} {{ type filter hook {hook} priority 0; policy accept; \
-             {dir} \"{}\" numgen random mod 10000 < {share} drop; }}\n",
-            super::DEVICE_IF
-        )
-    };
-    let mut script = format!("table inet {NFT_TABLE} {{\n");
-    if matches!(direction, Direction::ToDevice | Direction::Both) {
-        script.push_str(&rule("input", "iifname"));
-    }
-    if matches!(direction, Direction::FromDevice | Direction::Both) {
-        script.push_str(&rule("output", "oifname"));
-    }
-    script.push_str("}\n");
-    script
+    format!(
+        "table netdev {} {{\n  chain loss {{ type filter hook ingress device \"{dev}\" priority 0; \
+         policy accept; numgen random mod 10000 < {share} drop; }}\n}}\n",
+        table_name(dev)
+    )
+}
+
+/// The loss table of interface `dev` (one per veth end, so devices sharing the LAN namespace
+/// have their own).
+fn table_name(dev: &str) -> String {
+    format!("{NFT_TABLE}_{}", dev.replace('-', "_"))
 }
 
 fn describe(spec: &FaultSpec) -> serde_json::Value {
@@ -160,13 +174,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn loss_rules_drop_the_share_in_the_direction_asked() {
-        let both = loss_rules(0.05, Direction::Both);
-        assert!(both.contains("hook input"));
-        assert!(both.contains("hook output"));
-        assert!(both.contains("numgen random mod 10000 < 500 drop"));
-        let inbound = loss_rules(0.25, Direction::ToDevice);
-        assert!(inbound.contains("iifname \"eth0\""));
-        assert!(!inbound.contains("hook output"));
+    fn loss_drops_the_share_at_the_receiving_end() {
+        let link = Link {
+            device_ns: "dev",
+            lan_ns: "lan",
+            host_veth: "v1-0",
+        };
+        assert_eq!(
+            loss_points(&link, Direction::Both),
+            vec![("dev", "eth0"), ("lan", "v1-0")]
+        );
+        assert_eq!(loss_points(&link, Direction::ToDevice), vec![("dev", "eth0")]);
+        let table = loss_table(0.05, "v1-0");
+        assert!(table.contains("table netdev m2285_faults_v1_0"));
+        assert!(table.contains("hook ingress device \"v1-0\""));
+        assert!(table.contains("numgen random mod 10000 < 500 drop"));
     }
 }

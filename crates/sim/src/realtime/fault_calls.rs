@@ -1,7 +1,7 @@
 //! The loop's side of the control API's fault calls: add, list and clear faults at the
 //! boundaries (docs/control-api.md).
 
-use super::Runtime;
+use super::{faults, Runtime};
 use crate::control::{Call, Reply};
 use m2285_boundary::faults::{FaultKind, FaultSpec};
 use m2285_time::Instant;
@@ -17,6 +17,16 @@ impl Runtime {
         match call {
             Call::FaultAdd { spec, .. } if spec.name == "device.power_cycle" => {
                 self.power_cycle_fault(&spec, now)
+            }
+            Call::FaultAdd { spec, .. } if faults::supported::NETNS_ONLY.contains(&spec.name) => {
+                Reply::error(
+                    400,
+                    format!(
+                        "{}: only in virtual time (m2285-sim run) or with --netns, where the \
+                         kernel carries it out at the device's link (docs/network.md)",
+                        spec.name
+                    ),
+                )
             }
             Call::FaultAdd { spec, params } => {
                 let mut f = boundary.faults();
@@ -108,18 +118,8 @@ impl Runtime {
             host_veth: &ns.host_veth,
         };
         match call {
-            Call::FaultAdd { name, params } if LINK_FAULTS.contains(&name.as_str()) => {
-                let spec = m2285_virtual::faults::FaultSpec::parse(
-                    name,
-                    params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                );
-                let spec = match spec {
-                    Ok(spec) => spec,
-                    Err(errors) => {
-                        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                        return Some(Reply::error(400, format!("{name}: {}", list.join("; "))));
-                    }
-                };
+            Call::FaultAdd { spec, .. } if LINK_FAULTS.contains(&spec.name) => {
+                let spec = (**spec).clone();
                 Some(match ns.faults.add(&link, spec) {
                     Ok(added) => {
                         crate::output::emit_event(

@@ -12,7 +12,7 @@ pub mod net;
 #[cfg(test)]
 mod same_seed;
 pub mod serial;
-mod supported;
+pub mod supported;
 
 pub use net::FaultyNet;
 pub use serial::FaultyPty;
