@@ -105,11 +105,13 @@ impl LinkFaults {
                 FaultKind::NetPartition => {
                     cmd::ip_in(link.device_ns, &["link", "set", super::DEVICE_IF, "up"]).map(drop)
                 }
-                FaultKind::NetLoss { .. } => loss_points(link, spec.direction)
-                    .iter()
-                    .try_for_each(|(ns, dev)| {
-                        cmd::nft_in(ns, &format!("delete table netdev {}\n", table_name(dev)))
-                    }),
+                FaultKind::NetLoss { .. } => {
+                    loss_points(link, spec.direction)
+                        .iter()
+                        .try_for_each(|(ns, dev)| {
+                            cmd::nft_in(ns, &format!("delete table netdev {}\n", table_name(dev)))
+                        })
+                }
                 _ => Ok(()),
             };
             if let Err(e) = undone {
@@ -184,7 +186,10 @@ mod tests {
             loss_points(&link, Direction::Both),
             vec![("dev", "eth0"), ("lan", "v1-0")]
         );
-        assert_eq!(loss_points(&link, Direction::ToDevice), vec![("dev", "eth0")]);
+        assert_eq!(
+            loss_points(&link, Direction::ToDevice),
+            vec![("dev", "eth0")]
+        );
         let table = loss_table(0.05, "v1-0");
         assert!(table.contains("table netdev m2285_faults_v1_0"));
         assert!(table.contains("hook ingress device \"v1-0\""));
