@@ -11,6 +11,38 @@ use std::process::Command;
 use std::time::Duration;
 
 const MIB: usize = 1 << 20;
+
+/// An SNMP counter of the device, asked with net-snmp's snmpget from the LAN.
+fn snmp_counter(lan: &str, oid: &str) -> u64 {
+    let out = exec_in(
+        lan,
+        "snmpget",
+        &[
+            "-m",
+            "",
+            "-On",
+            "-t",
+            "2",
+            "-r",
+            "1",
+            "-v2c",
+            "-c",
+            "public",
+            "udp:192.168.161.5:161",
+            oid,
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.rsplit(' ')
+        .next()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "snmpget {oid}: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+}
 const TIMEOUT: Duration = Duration::from_secs(90);
 const FAST: [&str; 4] = [
     "--set",
@@ -64,7 +96,9 @@ fn the_device_at_its_factory_address_answers_ping_and_moves_a_mib_each_way() {
     if !can_run("netns ping + MiB") {
         return;
     }
-    let dev = NetnsSim::start(&FAST);
+    let mut args = FAST.to_vec();
+    args.extend_from_slice(common::snmp::MANAGERS);
+    let dev = NetnsSim::start(&args);
     let ready = &dev.sim.ready;
     assert_eq!(ready["ip"], "192.168.161.5", "{ready}");
     assert_eq!(ready["netns"]["ip"], "192.168.161.5");
@@ -86,6 +120,8 @@ fn the_device_at_its_factory_address_answers_ping_and_moves_a_mib_each_way() {
     );
     assert!(dev.kernel_counter("Icmp", "InEchos") >= 2);
     assert!(dev.kernel_counter("Icmp", "OutEchoReps") >= 2);
+    // SNMP shows the same kernel counters: icmpInEchos.
+    assert!(snmp_counter(&lan, ".1.3.6.1.2.1.5.8.0") >= 2);
     let segs_before = dev.kernel_counter("Tcp", "InSegs");
     let net = connect(&lan, "192.168.161.5");
     let status = dev.sim.status();
@@ -187,7 +223,9 @@ fn net_loss_makes_the_kernel_retransmit_and_the_data_stays_exact() {
     if !can_run("netns loss") {
         return;
     }
-    let dev = NetnsSim::start(&FAST);
+    let mut args = FAST.to_vec();
+    args.extend_from_slice(common::snmp::MANAGERS);
+    let dev = NetnsSim::start(&args);
     let lan = dev.lan_ns();
     let before = dev.kernel_counter("Tcp", "RetransSegs");
     let added = dev
@@ -200,6 +238,8 @@ fn net_loss_makes_the_kernel_retransmit_and_the_data_stays_exact() {
     mib_each_way(&dev.sim, net, 21);
     let retrans = dev.kernel_counter("Tcp", "RetransSegs") - before;
     assert!(retrans > 0, "5 % loss and no retransmission by the device");
+    // tcpRetransSegs over SNMP is the kernel's count.
+    assert!(snmp_counter(&lan, ".1.3.6.1.2.1.6.12.0") >= retrans as u64);
     let listed = dev.sim.ctl_ok(&["fault", "list"]);
     assert!(listed.to_string().contains("lossy"), "{listed}");
     dev.sim.ctl_ok(&["fault", "clear", "lossy"]);

@@ -3,10 +3,10 @@
 //! (`/proc/thread-self/net/...` shows the reading thread's namespace).
 
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 
-/// Counters by group (`Ip`, `Icmp`, `Tcp`, `Udp`, `TcpExt`, ...) and name (`RetransSegs`, ...).
-pub type Counters = BTreeMap<String, BTreeMap<String, i64>>;
+/// Counters by group (`Ip`, `Icmp`, `Tcp`, `Udp`, `TcpExt`, ...) and name (`RetransSegs`, ...):
+/// the type the SNMP view takes.
+pub type Counters = m2285_snmp::view::KernelCounters;
 
 /// Reads the calling thread's namespace's counters (empty when /proc cannot be read).
 pub fn read_this_thread() -> Counters {
@@ -46,14 +46,6 @@ pub fn parse(text: &str) -> Counters {
     out
 }
 
-/// One counter, 0 when absent (as MIB-II reports unknown counters).
-pub fn get(counters: &Counters, group: &str, name: &str) -> u64 {
-    counters
-        .get(group)
-        .and_then(|g| g.get(name))
-        .map_or(0, |&v| u64::try_from(v).unwrap_or(0))
-}
-
 /// The groups the device notes' statistics show (§11.5), as JSON for `ctl status`.
 pub fn to_json(counters: &Counters) -> Value {
     let mut map = Map::new();
@@ -81,10 +73,9 @@ mod tests {
         let text = "Ip: Forwarding DefaultTTL InReceives\nIp: 2 64 17\n\
                     Tcp: RtoAlgorithm RetransSegs MaxConn\nTcp: 1 5 -1\n";
         let c = parse(text);
-        assert_eq!(get(&c, "Ip", "InReceives"), 17);
-        assert_eq!(get(&c, "Tcp", "RetransSegs"), 5);
+        assert_eq!(c["Ip"]["InReceives"], 17);
+        assert_eq!(c["Tcp"]["RetransSegs"], 5);
         assert_eq!(c["Tcp"]["MaxConn"], -1);
-        assert_eq!(get(&c, "Tcp", "MaxConn"), 0);
-        assert_eq!(get(&c, "Udp", "InDatagrams"), 0);
+        assert!(!c.contains_key("Udp"));
     }
 }

@@ -189,13 +189,16 @@ impl Runtime {
             .as_ref()
             .map(crate::netns::DeviceNs::enter)
             .transpose()?;
-        let (snmp, snmp_port) = snmp::SnmpService::open(
+        let (mut snmp, snmp_port) = snmp::SnmpService::open(
             &services,
             device_ip,
             poll.registry(),
             tokens.reserved(SNMP),
             tracer.clone(),
         )?;
+        if netns.is_some() {
+            snmp.use_own_stack();
+        }
         let (console_tx, console_rx) = crossbeam_channel::unbounded();
         let wake_console = waker.clone();
         let bridge = crate::console::Bridge {
@@ -362,7 +365,8 @@ impl Runtime {
                 self.pump(now)?;
             }
             self.retry_throttled(now)?;
-            let down = self.net.link_down();
+            let down =
+                self.net.link_down() || self.netns.as_ref().is_some_and(|n| n.faults.link_down());
             self.snmp.link(down, &self.device, now);
             if let Some(bytes) = self.locating.tick(&self.device, self.ip, &self.ports, now) {
                 self.snmp.count_other_datagram(bytes);
