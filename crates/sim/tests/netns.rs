@@ -249,3 +249,53 @@ fn net_loss_makes_the_kernel_retransmit_and_the_data_stays_exact() {
         "cleared"
     );
 }
+
+#[test]
+fn bandwidth_is_a_tbf_on_the_veth_and_a_partition_takes_the_link_down() {
+    if !can_run("netns link faults") {
+        return;
+    }
+    let dev = NetnsSim::start(&FAST);
+    let lan = dev.lan_ns();
+    let veth = dev.sim.ready["netns"]["host_veth"]
+        .as_str()
+        .expect("veth")
+        .to_owned();
+    dev.sim
+        .ctl_ok(&["fault", "add", "net.bandwidth", "rate=4Mbit/s", "id=slow"]);
+    let qdisc = Command::new("tc")
+        .args(["-n", &lan, "qdisc", "show", "dev", &veth])
+        .output()
+        .expect("tc");
+    assert!(
+        String::from_utf8_lossy(&qdisc.stdout).contains("tbf"),
+        "a tbf on {veth}"
+    );
+    let mut serial = dev.sim.open_serial(BaudRate::B921600);
+    let net = connect(&lan, "192.168.161.5");
+    let data = random_bytes(MIB, 31);
+    let started = std::time::Instant::now();
+    let writer = write_in_thread(net, data.clone());
+    let got = read_for(&mut serial, MIB, TIMEOUT);
+    let took = started.elapsed();
+    writer.join().expect("writer");
+    assert!(got == data, "bytes differ ({})", got.len());
+    // 8 Mbit at 4 Mbit/s: about 2 s; a safe lower bound only.
+    assert!(
+        took >= Duration::from_millis(1200),
+        "1 MiB in {took:?} through 4 Mbit/s"
+    );
+    dev.sim.ctl_ok(&["fault", "clear", "slow"]);
+
+    dev.sim
+        .ctl_ok(&["fault", "add", "net.partition", "id=cable"]);
+    assert_eq!(dev.sim.status()["netns"]["link_down"], true);
+    let ping = exec_in(&lan, "ping", &["-c", "1", "-W", "1", "192.168.161.5"]);
+    assert!(
+        !ping.status.success(),
+        "no answer while the cable is pulled"
+    );
+    dev.sim.ctl_ok(&["fault", "clear", "cable"]);
+    let ping = exec_in(&lan, "ping", &["-c", "1", "-w", "10", "192.168.161.5"]);
+    assert!(ping.status.success(), "answers again once the link is up");
+}
