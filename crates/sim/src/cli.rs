@@ -15,6 +15,10 @@ Examples:
       printed in the ready line on stdout.
   m2285-sim --pty /tmp/ttyS0 --attach 'python3 my_instrument.py'
       Run a program as the device attached to the serial port (its stdio is the PTY).
+  sudo m2285-sim --pty /tmp/ttyS0 --netns
+      The device in a network namespace of its own at 192.168.161.5 (network.ip) with its real
+      ports; reach it from the LAN namespace the ready line names (netns.lan), e.g.
+      `sudo ip netns exec m2285-<pid>-lan ping 192.168.161.5` (docs/network.md).
   m2285-sim fleet --count 200 --config sim-configs/tcp-server-921600.toml --pty-dir /tmp/plant
       200 devices in one process: 127.50.0.1 ... with links /tmp/plant/ttyS0 ...
   m2285-sim run scenarios/keepalive-partition.toml --seed 7 --trace run.jsonl

@@ -176,10 +176,10 @@ fn namespaces_are_gone_after_sigterm_and_after_sigkill_and_a_restart() {
         exists(&device) && exists(&lan),
         "a killed simulator cannot clean up"
     );
-    // Keep the guard from sweeping: the next simulator must do it.
-    std::mem::forget(killed);
+    // The killed one's guard (which would sweep) stays alive until the next simulator ran.
     let next = NetnsSim::start(&[]);
     let gone = !exists(&device) && !exists(&lan);
+    drop(killed);
     sweep(pid);
     assert!(gone, "the next simulator removes a killed one's namespaces");
     assert!(exists(&next.device_ns()));

@@ -21,6 +21,19 @@ pub fn with_device_ports(config: &Config) -> Config {
     c
 }
 
+/// The device's address and the configuration its services bind by: in a namespace its own
+/// address and real ports, else the loopback `host_ip` and the configuration as given.
+pub fn device_side(
+    host_ip: std::net::IpAddr,
+    ns: Option<&DeviceNs>,
+    config: &Config,
+) -> (std::net::IpAddr, Config) {
+    match ns {
+        Some(ns) => (std::net::IpAddr::V4(ns.ip), with_device_ports(config)),
+        None => (host_ip, config.clone()),
+    }
+}
+
 /// The plan of a device whose configuration is `config`, `offset` addresses after its
 /// `network.ip` (fleet device n takes the factory address + n).
 pub fn plan(config: &Config, offset: u32) -> Result<Plan, String> {

@@ -16,6 +16,7 @@ pub mod faults;
 pub mod fleet;
 mod netns_fleet;
 mod notify;
+mod ready;
 mod serial;
 mod signals;
 mod snmp;
@@ -116,15 +117,9 @@ impl Runtime {
         state_dir: &std::path::Path,
         netns: Option<crate::netns::DeviceNs>,
     ) -> Result<Self, String> {
-        // In a namespace the device has its own address and real ports; the control API
-        // stays on the host's loopback address (args.ip).
-        let device_ip = netns
-            .as_ref()
-            .map_or(args.ip, |n| std::net::IpAddr::V4(n.ip));
-        let services = match &netns {
-            Some(_) => crate::netns::setup::with_device_ports(&config),
-            None => config.clone(),
-        };
+        // The control API stays on args.ip; the device's services use `services`' ports.
+        let (device_ip, services) =
+            crate::netns::setup::device_side(args.ip, netns.as_ref(), &config);
         let poll = Poll::new().map_err(|e| format!("cannot create the event loop: {e}"))?;
         let tokens = TokenSpace::for_device(0);
         let pty =
@@ -196,9 +191,7 @@ impl Runtime {
             tokens.reserved(SNMP),
             tracer.clone(),
         )?;
-        if netns.is_some() {
-            snmp.use_own_stack();
-        }
+        snmp.set_own_stack(netns.is_some());
         let (console_tx, console_rx) = crossbeam_channel::unbounded();
         let wake_console = waker.clone();
         let bridge = crate::console::Bridge {
@@ -270,47 +263,6 @@ impl Runtime {
             return Err(rt.listen_failures.join("; "));
         }
         Ok(rt)
-    }
-
-    /// This device's entry of a fleet's ready line (its ready line without `event`); events
-    /// printed from now on are announced normally.
-    pub fn fleet_entry(&mut self, index: usize) -> serde_json::Value {
-        self.ready_announced = true;
-        let mut v = self.ready_line();
-        if let serde_json::Value::Object(map) = &mut v {
-            map.remove("event");
-            map.insert("index".into(), json!(index));
-        }
-        v
-    }
-
-    /// Prints the ready line: where the serial port and every service are.
-    pub fn announce_ready(&mut self) {
-        output::emit(&self.ready_line());
-        self.ready_announced = true;
-        self.flush_early_events();
-    }
-
-    /// Prints the events held back until the ready line was out (the ready line stays first).
-    fn flush_early_events(&mut self) {
-        for (event, at) in std::mem::take(&mut self.early_events) {
-            output::emit_event(event, at, &self.tracer);
-        }
-    }
-
-    /// The ready line's content.
-    fn ready_line(&self) -> serde_json::Value {
-        let mut line = json!({
-            "event": "ready",
-            "pty": self.serial.pty.slave_path(),
-            "link": self.serial.pty.link(),
-            "ip": self.ip.to_string(),
-            "ports": self.ports,
-        });
-        if let Some(ns) = &self.netns {
-            line["netns"] = ns.describe();
-        }
-        line
     }
 
     /// Runs until SIGINT or SIGTERM; then closes sessions and removes the symlink.

@@ -226,9 +226,10 @@ impl SnmpService {
         }
     }
 
-    /// Shows the kernel's own counters of the calling loop thread's namespace (`--netns`).
-    pub fn use_own_stack(&mut self) {
-        self.own_stack = true;
+    /// Whether MIB-II shows the kernel's own counters of the loop thread's namespace
+    /// (`--netns`) instead of the model's estimates.
+    pub fn set_own_stack(&mut self, own: bool) {
+        self.own_stack = own;
     }
 
     /// What the view needs from the runtime: the address, the link, the bound ports.
