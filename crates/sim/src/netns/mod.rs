@@ -13,6 +13,7 @@
 //! management UDP), and the device's loop thread joins it for good (outgoing connections, the
 //! kernel counters). A socket stays in the namespace it was created in.
 
+mod announce;
 mod cmd;
 pub mod counters;
 pub mod dhcp;
@@ -147,10 +148,11 @@ impl DeviceNs {
             handle,
         };
         dev.wire()?;
+        let (ifindex, mac) = dev.link_info()?;
         if plan.dhcp {
             let lease = {
                 let _inside = dev.enter()?;
-                dhcp::obtain(DEVICE_IF, &dev.mac()?, std::time::Duration::from_secs(10))?
+                dhcp::obtain(DEVICE_IF, &mac, std::time::Duration::from_secs(10))?
             };
             dev.ip = lease.ip;
             dev.prefix = lease.prefix;
@@ -162,6 +164,11 @@ impl DeviceNs {
                 && !plan.gateway.is_unspecified();
             dev.address(on_subnet.then_some(plan.gateway))?;
         }
+        let _inside = dev.enter()?;
+        if let Err(e) = announce::announce(ifindex, &mac, dev.ip) {
+            tracing::warn!("{e}");
+        }
+        drop(_inside);
         Ok(dev)
     }
 
@@ -203,23 +210,29 @@ impl DeviceNs {
         Ok(())
     }
 
-    /// `eth0`'s MAC address.
-    fn mac(&self) -> Result<[u8; 6], String> {
+    /// `eth0`'s interface index and MAC address (from `ip -o link show eth0`:
+    /// `2: eth0@if4: <...> ... link/ether 02:..:09 brd ...`).
+    fn link_info(&self) -> Result<(i32, [u8; 6]), String> {
         let out = cmd::ip_in(&self.name, &["-o", "link", "show", DEVICE_IF])?;
+        let index = out
+            .split(':')
+            .next()
+            .and_then(|n| n.trim().parse::<i32>().ok())
+            .ok_or_else(|| format!("no interface index for {DEVICE_IF} in '{out}'"))?;
         let text = out
             .split("link/ether ")
             .nth(1)
             .and_then(|rest| rest.split_whitespace().next())
             .ok_or_else(|| format!("no MAC address on {DEVICE_IF} in {}", self.name))?;
-        let mut mac = [0u8; 6];
         let parts: Vec<&str> = text.split(':').collect();
         if parts.len() != 6 {
             return Err(format!("unexpected MAC address '{text}'"));
         }
+        let mut mac = [0u8; 6];
         for (byte, part) in mac.iter_mut().zip(parts) {
             *byte = u8::from_str_radix(part, 16).map_err(|e| format!("MAC '{text}': {e}"))?;
         }
-        Ok(mac)
+        Ok((index, mac))
     }
 
     /// Moves the calling thread into the device's namespace until the guard is dropped.
