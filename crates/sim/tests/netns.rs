@@ -104,6 +104,11 @@ fn the_device_at_its_factory_address_answers_ping_and_moves_a_mib_each_way() {
     assert_eq!(ready["netns"]["ip"], "192.168.161.5");
     assert_eq!(ready["netns"]["prefix"], 16);
     assert_eq!(
+        ready["control_ip"],
+        dev.sim.ip.to_string().as_str(),
+        "control stays on --ip"
+    );
+    assert_eq!(
         ready["netns"]["host_ip"], "192.168.1.1",
         "the factory gateway"
     );

@@ -107,6 +107,8 @@ pub struct Runtime {
     locating: notify::Locating,
     /// The device's own network namespace (`--netns`), removed when the runtime ends.
     netns: Option<crate::netns::DeviceNs>,
+    /// Where the control API listens (`--ip`; differs from `ip` with `--netns`).
+    control_ip: std::net::IpAddr,
 }
 
 impl Runtime {
@@ -239,6 +241,7 @@ impl Runtime {
             snmp,
             locating: notify::Locating::new(&config, device_ip, clock.now()),
             netns,
+            control_ip: args.ip,
         };
         rt.ports.insert("control", control.port);
         if let Some(port) = snmp_port {

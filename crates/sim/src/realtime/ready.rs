@@ -43,6 +43,8 @@ impl Runtime {
         });
         if let Some(ns) = &self.netns {
             line["netns"] = ns.describe();
+            // `ip` is the device's own address; the control API stays on the loopback one.
+            line["control_ip"] = json!(self.control_ip.to_string());
         }
         line
     }
