@@ -9,7 +9,7 @@
 //! They act at once and last until cleared (`start` and `duration` are refused).
 
 use super::cmd;
-use m2285_virtual::faults::{Direction, FaultKind, FaultSpec};
+use m2285_boundary::faults::{Direction, FaultKind, FaultSpec};
 use std::collections::BTreeMap;
 use std::time::Duration;
 

@@ -125,6 +125,7 @@ impl Runtime {
                         crate::output::emit_event(
                             json!({"event": "fault_added", "id": added["id"], "name": added["name"], "state": "active"}),
                             now,
+                            &self.tracer,
                         );
                         Reply {
                             status: 201,
@@ -144,6 +145,7 @@ impl Runtime {
                     crate::output::emit_event(
                         json!({"event": "fault_cleared", "id": c["id"], "name": c["name"]}),
                         now,
+                        &self.tracer,
                     );
                 }
                 if id.is_none() {
