@@ -115,6 +115,8 @@ fn the_device_at_its_factory_address_answers_ping_and_moves_a_mib_each_way() {
     assert_eq!(ready["ports"]["data"], 7001, "the real data port: {ready}");
     assert_eq!(ready["ports"]["telnet"], 23);
     assert_eq!(ready["ports"]["snmp"], 161);
+    assert_eq!(ready["ports"]["http"], 80);
+    assert_eq!(ready["ports"]["https"], 443);
     let lan = dev.lan_ns();
     let ping = exec_in(&lan, "ping", &["-c", "2", "-W", "5", "192.168.161.5"]);
     assert!(
