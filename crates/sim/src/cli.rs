@@ -15,6 +15,10 @@ Examples:
       printed in the ready line on stdout.
   m2285-sim --pty /tmp/ttyS0 --attach 'python3 my_instrument.py'
       Run a program as the device attached to the serial port (its stdio is the PTY).
+  sudo m2285-sim --pty /tmp/ttyS0 --netns
+      The device in a network namespace of its own at 192.168.161.5 (network.ip) with its real
+      ports; reach it from the LAN namespace the ready line names (netns.lan), e.g.
+      `sudo ip netns exec m2285-<pid>-lan ping 192.168.161.5` (docs/network.md).
   m2285-sim fleet --count 200 --config sim-configs/tcp-server-921600.toml --pty-dir /tmp/plant
       200 devices in one process: 127.50.0.1 ... with links /tmp/plant/ttyS0 ...
   m2285-sim run scenarios/keepalive-partition.toml --seed 7 --trace run.jsonl
@@ -127,6 +131,10 @@ pub struct FleetArgs {
     /// Seed of device 0; device i uses seed + i.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// Network options of the namespace mode: with --netns every device gets a namespace of
+    /// its own on one bridge, device i at network.ip + i (or DHCP).
+    #[command(flatten)]
+    pub netns: NetnsArgs,
 }
 
 fn parse_fleet_base(s: &str) -> Result<std::net::Ipv4Addr, String> {
@@ -185,6 +193,28 @@ pub struct RunArgs {
     /// data, passwords included: it is created mode 0600.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// Network options of the namespace mode.
+    #[command(flatten)]
+    pub netns: NetnsArgs,
+}
+
+/// The network-namespace mode's options (docs/network.md), for a device and for a fleet.
+#[derive(Debug, Args, Clone, Default)]
+pub struct NetnsArgs {
+    /// Run the device's network side in a network namespace of its own, at its own address
+    /// (network.ip, or DHCP with network.ip_mode=dhcp) with its real ports (7001, 23, 22, 161),
+    /// joined by a veth to a bridge in a "LAN" namespace (the ready line names both). Needs
+    /// CAP_NET_ADMIN and CAP_SYS_ADMIN (root); the control API stays on --ip. docs/network.md.
+    #[arg(long)]
+    pub netns: bool,
+    /// With --netns: the host side's address on the LAN bridge (default: network.gateway when
+    /// it is on the device's subnet, else the subnet's first free address).
+    #[arg(long, value_name = "ADDR", requires = "netns")]
+    pub netns_host_ip: Option<std::net::Ipv4Addr>,
+    /// With --netns: join bridge br0 of this existing namespace (made by you, e.g. with a DHCP
+    /// server on it) instead of creating a LAN namespace; the simulator only adds its veth.
+    #[arg(long, value_name = "NAME", requires = "netns")]
+    pub netns_lan: Option<String>,
 }
 
 fn parse_loopback(s: &str) -> Result<IpAddr, String> {

@@ -6,6 +6,7 @@ mod control;
 mod firmware_cmd;
 mod logging;
 mod mgmt;
+mod netns;
 mod output;
 mod progress;
 mod realtime;
@@ -63,7 +64,16 @@ fn main() -> ExitCode {
 fn run_device(args: &cli::RunArgs) -> Result<(), String> {
     let dir = state_dir::of(args)?;
     let config = realtime::load_config(args, &dir)?;
-    let mut runtime = realtime::Runtime::boot(args, config, &dir)?;
+    let namespace = if args.netns.netns {
+        Some(netns::setup::single(
+            &config,
+            args.netns.netns_host_ip,
+            args.netns.netns_lan.as_deref(),
+        )?)
+    } else {
+        None
+    };
+    let mut runtime = realtime::Runtime::boot(args, config, &dir, namespace)?;
     runtime.announce_ready();
     if let Some(cmd) = &args.attach {
         runtime.attach(cmd)?;

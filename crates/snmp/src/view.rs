@@ -34,7 +34,15 @@ pub struct DeviceView {
     pub udp: UdpView,
     /// Serial ports, ifIndex-like numbering from 1.
     pub ports: Vec<SerialPortView>,
+    /// The kernel's own ip/icmp/tcp/udp counters, when the device has a stack of its own
+    /// (they replace the model's estimates in MIB-II).
+    pub kernel: Option<KernelCounters>,
 }
+
+/// Counters of a kernel IP stack by group (`Ip`, `Icmp`, `Tcp`, `Udp`) and Linux column name
+/// (`InReceives`, `RetransSegs`, ...), as `/proc/net/snmp` lists them.
+pub type KernelCounters =
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>>;
 
 /// The network interface, `eth0`.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,6 +156,8 @@ pub struct HostFacts {
     pub tcp_listeners: Vec<u16>,
     /// Bound UDP ports.
     pub udp_listeners: Vec<u16>,
+    /// The device's own stack's counters (namespace mode), else `None`.
+    pub kernel: Option<KernelCounters>,
 }
 
 /// sysDescr of the simulated device running `firmware` (its identity's version, which a
@@ -272,6 +282,7 @@ pub fn from_device(
             sessions: status.sessions.len() as u32,
             stats: status.stats.clone(),
         }],
+        kernel: host.kernel.clone(),
     }
 }
 

@@ -128,8 +128,8 @@ use Kind as K;
 /// Every key of the device's configuration, in menu order.
 pub const KEYS: &[KeySpec] = &[
     // 1 Network configuration
-    key("network.ip_mode", K::OneOf(&["static", "dhcp", "pppoe"]), D::Str("static"), "How the device gets its IP address. The simulator always uses the host address given with --ip; this records the device's own setting.").on_reboot(),
-    key("network.ip", K::Ipv4, D::Str("192.168.161.5"), "The device's static IP address as its menus show it (Sena factory value). The host address the simulator listens on is --ip.").on_reboot(),
+    key("network.ip_mode", K::OneOf(&["static", "dhcp", "pppoe"]), D::Str("static"), "How the device gets its IP address. In the loopback mode the simulator uses the host address given with --ip and only records this; with --netns, dhcp runs a real DHCP client exchange on the device's link before it boots (docs/network.md).").on_reboot(),
+    key("network.ip", K::Ipv4, D::Str("192.168.161.5"), "The device's static IP address as its menus show it (Sena factory value). In the loopback mode the simulator listens on --ip; with --netns the device has this address in its own network namespace (a fleet's device n: this + n; docs/network.md).").on_reboot(),
     key("network.netmask", K::Ipv4, D::Str("255.255.0.0"), "Subnet mask.").on_reboot(),
     key("network.gateway", K::Ipv4, D::Str("192.168.1.1"), "Default gateway.").on_reboot(),
     key("network.dns_primary", K::Ipv4, D::Str("0.0.0.0"), "Primary DNS server (0.0.0.0 = none).").on_reboot(),

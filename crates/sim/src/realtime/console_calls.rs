@@ -127,7 +127,15 @@ impl Runtime {
     fn console_query(&self, topic: Topic, now: Instant) -> Answer {
         match topic {
             Topic::Status => Answer::Done(pretty(&self.status_json(now))),
-            Topic::Stats => Answer::Done(pretty(&self.status_json(now)["counters"])),
+            Topic::Stats => {
+                let status = self.status_json(now);
+                let mut stats = status["counters"].clone();
+                if let Some(netns) = status.get("netns") {
+                    // With a stack of its own (--netns) the device shows the kernel's counters.
+                    stats["ip_stack"] = netns["kernel"].clone();
+                }
+                Answer::Done(pretty(&stats))
+            }
             Topic::Time => Answer::Done(format!(
                 "up {:.0} s",
                 now.saturating_since(Instant::from_nanos(0)).as_secs_f64()

@@ -118,7 +118,7 @@ impl Runtime {
                 json!(self.net.stats.send_overflow_bytes),
             );
         }
-        json!({
+        let mut status = json!({
             "device": self.device_json(now),
             "filter": self.device.admin().filter.counts(),
             "mode": s.host_mode,
@@ -143,7 +143,16 @@ impl Runtime {
             "udp_unlisted": h.udp_unlisted,
             "counters": counters,
             "store": self.device.store_status(),
-        })
+        });
+        if let Some(ns) = &self.netns {
+            // The kernel's own counters of the device's stack (the loop thread is inside).
+            let mut netns = ns.describe();
+            netns["kernel"] =
+                crate::netns::counters::to_json(&crate::netns::counters::read_this_thread());
+            netns["link_down"] = json!(ns.faults.link_down());
+            status["netns"] = netns;
+        }
+        status
     }
 }
 

@@ -1,7 +1,7 @@
 //! The loop's side of the control API's fault calls: add, list and clear faults at the
 //! boundaries (docs/control-api.md).
 
-use super::Runtime;
+use super::{faults, Runtime};
 use crate::control::{Call, Reply};
 use m2285_boundary::faults::{FaultKind, FaultSpec};
 use m2285_time::Instant;
@@ -10,10 +10,23 @@ use serde_json::{json, Value};
 impl Runtime {
     /// Answers `Call::FaultAdd`, `Call::FaultList` and `Call::FaultClear`.
     pub(super) fn fault_call(&mut self, call: Call, now: Instant) -> Reply {
+        if let Some(reply) = self.link_fault_call(&call, now) {
+            return reply;
+        }
         let boundary = self.net.boundary().clone();
         match call {
             Call::FaultAdd { spec, .. } if spec.name == "device.power_cycle" => {
                 self.power_cycle_fault(&spec, now)
+            }
+            Call::FaultAdd { spec, .. } if faults::supported::NETNS_ONLY.contains(&spec.name) => {
+                Reply::error(
+                    400,
+                    format!(
+                        "{}: only in virtual time (m2285-sim run) or with --netns, where the \
+                         kernel carries it out at the device's link (docs/network.md)",
+                        spec.name
+                    ),
+                )
             }
             Call::FaultAdd { spec, params } => {
                 let mut f = boundary.faults();
@@ -89,6 +102,71 @@ impl Runtime {
                 400,
                 "device.power_cycle: `start` is virtual time only; in real time the power cycle happens at once",
             ),
+        }
+    }
+}
+
+impl Runtime {
+    /// In the namespace mode, the link faults (`net.bandwidth`, `net.loss`, `net.partition`)
+    /// are the kernel's (netns/link_faults.rs); `None` leaves the call to the boundaries.
+    fn link_fault_call(&mut self, call: &Call, now: Instant) -> Option<Reply> {
+        use crate::netns::link_faults::{Link, LINK_FAULTS};
+        let ns = self.netns.as_mut()?;
+        let link = Link {
+            device_ns: &ns.name,
+            lan_ns: &ns.lan.name,
+            host_veth: &ns.host_veth,
+        };
+        match call {
+            Call::FaultAdd { spec, .. } if LINK_FAULTS.contains(&spec.name) => {
+                let spec = (**spec).clone();
+                Some(match ns.faults.add(&link, spec) {
+                    Ok(added) => {
+                        crate::output::emit_event(
+                            json!({"event": "fault_added", "id": added["id"], "name": added["name"], "state": "active"}),
+                            now,
+                            &self.tracer,
+                        );
+                        Reply {
+                            status: 201,
+                            body: json!({ "added": added }),
+                        }
+                    }
+                    Err(message) => Reply::error(400, message),
+                })
+            }
+            Call::FaultClear(id) => {
+                let cleared = ns.faults.clear(&link, id.as_deref());
+                if cleared.is_empty() {
+                    // Not a link fault: the boundaries' faults may hold it.
+                    return None;
+                }
+                for c in &cleared {
+                    crate::output::emit_event(
+                        json!({"event": "fault_cleared", "id": c["id"], "name": c["name"]}),
+                        now,
+                        &self.tracer,
+                    );
+                }
+                if id.is_none() {
+                    // Clearing all clears the boundaries' faults too.
+                    let mut more = self.fault_call(Call::FaultClear(None), now);
+                    if let Some(list) = more.body["cleared"].as_array_mut() {
+                        list.extend(cleared);
+                    }
+                    return Some(more);
+                }
+                Some(Reply::ok(json!({ "cleared": cleared })))
+            }
+            Call::FaultList => {
+                let link_faults = ns.faults.list();
+                let mut list = self.net.boundary().faults().list(now);
+                if let Some(faults) = list["faults"].as_array_mut() {
+                    faults.extend(link_faults);
+                }
+                Some(Reply::ok(list))
+            }
+            _ => None,
         }
     }
 }

@@ -16,8 +16,9 @@ impl Runtime {
         args: &RunArgs,
         config: Config,
         state_dir: &std::path::Path,
+        netns: Option<crate::netns::DeviceNs>,
     ) -> Result<(Self, MemberHandle), String> {
-        let (rt, handle) = Self::boot_in(args, config, state_dir, true)?;
+        let (rt, handle) = Self::boot_in(args, config, state_dir, true, netns)?;
         handle
             .ok_or_else(|| "no fleet handle".to_owned())
             .map(|h| (rt, h))

@@ -15,7 +15,9 @@ mod fault_calls;
 pub mod faults;
 pub mod fleet;
 mod member;
+mod netns_fleet;
 mod notify;
+mod ready;
 mod serial;
 mod signals;
 mod snmp;
@@ -110,6 +112,10 @@ pub struct Runtime {
     snmp: snmp::SnmpService,
     /// Locating-server reports.
     locating: notify::Locating,
+    /// The device's own network namespace (`--netns`), removed when the runtime ends.
+    netns: Option<crate::netns::DeviceNs>,
+    /// Where the control API listens (`--ip`; differs from `ip` with `--netns`).
+    control_ip: std::net::IpAddr,
 }
 
 impl Runtime {
@@ -118,18 +124,23 @@ impl Runtime {
         args: &RunArgs,
         config: Config,
         state_dir: &std::path::Path,
+        netns: Option<crate::netns::DeviceNs>,
     ) -> Result<Self, String> {
-        Self::boot_in(args, config, state_dir, false).map(|(rt, _)| rt)
+        Self::boot_in(args, config, state_dir, false, netns).map(|(rt, _)| rt)
     }
 
     /// Boots a device on its own, or as a fleet member (no signal pipe or control server of
-    /// its own, a [`MemberHandle`] instead).
+    /// its own, a [`MemberHandle`] instead), in its network namespace when it has one.
     fn boot_in(
         args: &RunArgs,
         config: Config,
         state_dir: &std::path::Path,
         fleet_member: bool,
+        netns: Option<crate::netns::DeviceNs>,
     ) -> Result<(Self, Option<MemberHandle>), String> {
+        // The control API stays on args.ip; the device's services use `services`' ports.
+        let (device_ip, services) =
+            crate::netns::setup::device_side(args.ip, netns.as_ref(), &config);
         let poll = Poll::new().map_err(|e| format!("cannot create the event loop: {e}"))?;
         let tokens = TokenSpace::for_device(0);
         let pty =
@@ -158,14 +169,14 @@ impl Runtime {
         let seed = args.seed.unwrap_or_else(crate::tls_files::fresh_seed);
         device.set_seed(seed);
         if let Some(material) =
-            crate::tls_files::load(&config, state_dir, &args.ip.to_string(), seed, false)?
+            crate::tls_files::load(&config, state_dir, &device_ip.to_string(), seed, false)?
         {
             device.install_tls(material);
         }
         let tracer = trace::Tracer::open(args.trace.as_deref())?;
         let boundary = faults::Boundary::new(seed, tracer.clone());
         let net = faults::FaultyNet::new(
-            HostNet::new(args.ip, config.sim.free_ports, tokens),
+            HostNet::new(device_ip, services.sim.free_ports, tokens),
             poll.registry().try_clone().map_err(|e| e.to_string())?,
             boundary.clone(),
         );
@@ -174,21 +185,32 @@ impl Runtime {
             let handle = MemberHandle::new(control_tx.clone(), wake_tx.clone(), waker.clone());
             (None, Some(handle))
         } else {
-            let server =
-                control_calls::start_server(&config, args.ip, state_dir, control_tx.clone(), &waker)?;
+            let server = control_calls::start_server(
+                &config,
+                args.ip,
+                state_dir,
+                control_tx.clone(),
+                &waker,
+            )?;
             (Some(server), None)
         };
         let wake_control = waker.clone();
         let wake_loop: std::sync::Arc<dyn Fn() + Send + Sync> = std::sync::Arc::new(move || {
             let _ = wake_control.wake();
         });
-        let (snmp, snmp_port) = snmp::SnmpService::open(
-            &config,
-            args.ip,
+        // From here on the device's sockets are opened: inside its namespace, if it has one.
+        let _inside = netns
+            .as_ref()
+            .map(crate::netns::DeviceNs::enter)
+            .transpose()?;
+        let (mut snmp, snmp_port) = snmp::SnmpService::open(
+            &services,
+            device_ip,
             poll.registry(),
             tokens.reserved(SNMP),
             tracer.clone(),
         )?;
+        snmp.set_own_stack(netns.is_some());
         let (console_tx, console_rx) = crossbeam_channel::unbounded();
         let wake_console = waker.clone();
         let bridge = crate::console::Bridge {
@@ -197,14 +219,14 @@ impl Runtime {
                 let _ = wake_console.wake();
             }),
         };
-        let (telnet, ssh) = crate::console::start_all(&config, args.ip, bridge, state_dir);
+        let (telnet, ssh) = crate::console::start_all(&services, device_ip, bridge, state_dir);
         let web_cert = if config.network.web_server.mode.https() {
-            crate::tls_files::load(&config, state_dir, &args.ip.to_string(), seed, true)?
+            crate::tls_files::load(&config, state_dir, &device_ip.to_string(), seed, true)?
                 .map(|m| (m.cert_chain_pem, m.key_pem))
         } else {
             None
         };
-        let web = crate::web::start(args.ip, &config, web_cert, control_tx, wake_loop)?;
+        let web = crate::web::start(device_ip, &services, web_cert, control_tx, wake_loop)?;
         let mut rt = Runtime {
             poll,
             clock,
@@ -224,7 +246,7 @@ impl Runtime {
             console: console_calls::ConsoleState::default(),
             listen_failures: Vec::new(),
             ready_announced: false,
-            ip: args.ip,
+            ip: device_ip,
             timer,
             pty_writable: false,
             early_events: Vec::new(),
@@ -235,7 +257,9 @@ impl Runtime {
             ),
             seed,
             snmp,
-            locating: notify::Locating::new(&config, args.ip, clock.now()),
+            locating: notify::Locating::new(&config, device_ip, clock.now()),
+            netns,
+            control_ip: args.ip,
         };
         if let Some(control) = control {
             rt.ports.insert("control", control.port);
@@ -264,45 +288,12 @@ impl Runtime {
         Ok((rt, member))
     }
 
-    /// This device's entry of a fleet's ready line (its ready line without `event`); events
-    /// printed from now on are announced normally.
-    pub fn fleet_entry(&mut self, index: usize) -> serde_json::Value {
-        self.ready_announced = true;
-        let mut v = self.ready_line();
-        if let serde_json::Value::Object(map) = &mut v {
-            map.remove("event");
-            map.insert("index".into(), json!(index));
-        }
-        v
-    }
-
-    /// Prints the ready line: where the serial port and every service are.
-    pub fn announce_ready(&mut self) {
-        output::emit(&self.ready_line());
-        self.ready_announced = true;
-        self.flush_early_events();
-    }
-
-    /// Prints the events held back until the ready line was out (the ready line stays first).
-    fn flush_early_events(&mut self) {
-        for (event, at) in std::mem::take(&mut self.early_events) {
-            output::emit_event(event, at, &self.tracer);
-        }
-    }
-
-    /// The ready line's content.
-    fn ready_line(&self) -> serde_json::Value {
-        json!({
-            "event": "ready",
-            "pty": self.serial.pty.slave_path(),
-            "link": self.serial.pty.link(),
-            "ip": self.ip.to_string(),
-            "ports": self.ports,
-        })
-    }
-
     /// Runs until SIGINT or SIGTERM; then closes sessions and removes the symlink.
     pub fn run(mut self) -> Result<(), String> {
+        if let Some(ns) = &self.netns {
+            // Outgoing connections, the e-mail thread and the kernel counters: all inside.
+            ns.join()?;
+        }
         self.flush_early_events();
         let mut events = Events::with_capacity(256);
         // The clock is read once per turn, right after the wait; that one `now` serves the
@@ -355,7 +346,8 @@ impl Runtime {
                 self.pump(now)?;
             }
             self.retry_throttled(now)?;
-            let down = self.net.link_down();
+            let down =
+                self.net.link_down() || self.netns.as_ref().is_some_and(|n| n.faults.link_down());
             self.snmp.link(down, &self.device, now);
             if let Some(bytes) = self.locating.tick(&self.device, self.ip, &self.ports, now) {
                 self.snmp.count_other_datagram(bytes);

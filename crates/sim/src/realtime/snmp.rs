@@ -29,6 +29,8 @@ pub struct SnmpService {
     ip: IpAddr,
     link_down: bool,
     link_changed_ticks: u32,
+    /// The device has a kernel stack of its own (`--netns`): MIB-II shows its counters.
+    own_stack: bool,
     buf: Vec<u8>,
     /// A `rebooting` event was seen: the next `booted` is a warm start.
     rebooting: bool,
@@ -53,6 +55,7 @@ impl SnmpService {
             ip,
             link_down: false,
             link_changed_ticks: 0,
+            own_stack: false,
             buf: vec![0; MAX_DATAGRAM],
             rebooting: false,
         };
@@ -223,6 +226,12 @@ impl SnmpService {
         }
     }
 
+    /// Whether MIB-II shows the kernel's own counters of the loop thread's namespace
+    /// (`--netns`) instead of the model's estimates.
+    pub fn set_own_stack(&mut self, own: bool) {
+        self.own_stack = own;
+    }
+
     /// What the view needs from the runtime: the address, the link, the bound ports.
     fn facts(&self, device: &Device, ports: &BTreeMap<&'static str, u16>) -> HostFacts {
         let data = ports.get("data").copied();
@@ -240,6 +249,11 @@ impl SnmpService {
                 .into_iter()
                 .chain(if udp_mode { data } else { None })
                 .collect(),
+            // In the namespace mode the loop thread is inside the device's namespace: its
+            // kernel counters are the device's own (docs/network.md).
+            kernel: self
+                .own_stack
+                .then(crate::netns::counters::read_this_thread),
         }
     }
 }

@@ -5,6 +5,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod ctl;
+pub mod netns;
 pub mod openssl;
 pub mod snmp;
 

@@ -18,6 +18,9 @@ pub fn add(mib: &mut Mib, v: &DeviceView, c: &SnmpCounters) {
     icmp(mib);
     tcp(mib, v);
     udp(mib, v);
+    if let Some(k) = &v.kernel {
+        super::kernel::overwrite(mib, k);
+    }
     snmp(mib, v, c);
 }
 

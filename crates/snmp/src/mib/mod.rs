@@ -5,6 +5,7 @@
 //! and whether a SET may change it. [`mib2`] holds the MIB-II groups, [`private`] the
 //! enterprise MIB of `mibs/M2285-MIB.txt`.
 
+mod kernel;
 pub mod mib2;
 pub mod private;
 

@@ -12,7 +12,7 @@ pub mod net;
 #[cfg(test)]
 mod same_seed;
 pub mod serial;
-mod supported;
+pub mod supported;
 
 pub use net::FaultyNet;
 pub use serial::FaultyPty;
@@ -254,13 +254,18 @@ mod tests {
             e.contains("unknown fault") && e.contains("net.partition"),
             "{e}"
         );
-        let e = parse("net.loss", &pairs(&[("probability", "0.1")]))
+        let e = parse("net.duplicate", &pairs(&[("probability", "0.1")]))
             .err()
             .unwrap_or_default();
         assert!(
             e.contains("only in virtual time") && e.contains("net.partition"),
             "{e}"
         );
+        assert!(
+            e.contains("with --netns also net.bandwidth, net.loss"),
+            "{e}"
+        );
+        assert!(parse("net.loss", &pairs(&[("probability", "0.1")])).is_ok());
     }
 
     #[test]

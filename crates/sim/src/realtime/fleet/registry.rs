@@ -49,17 +49,20 @@ pub struct Fleet {
     changing: Mutex<()>,
     /// Set once the fleet stops: no device may be added any more.
     stopping: std::sync::atomic::AtomicBool,
+    /// The fleet's LAN with `--netns` (made with the first device).
+    lan: Mutex<crate::realtime::netns_fleet::FleetLan>,
 }
 
 impl Fleet {
     /// An empty fleet whose devices are made from `args`.
     pub fn new(args: FleetArgs, budget: super::preflight::Budget) -> Self {
         Fleet {
-            args,
             budget,
             members: Mutex::new(BTreeMap::new()),
             changing: Mutex::new(()),
             stopping: std::sync::atomic::AtomicBool::new(false),
+            lan: Mutex::new(crate::realtime::netns_fleet::lan(&args)),
+            args,
         }
     }
 
@@ -73,7 +76,11 @@ impl Fleet {
         dev.sets.extend(extra_sets.iter().cloned());
         let dir = prepare_device_dir(&dev)?;
         let config = load_config(&dev, &dir).map_err(|e| format!("device {index}: {e}"))?;
-        let (mut runtime, handle) = Runtime::boot_member(&dev, config, &dir)
+        let namespace = {
+            let mut lan = self.lan.lock().unwrap_or_else(|e| e.into_inner());
+            crate::realtime::netns_fleet::device(&mut lan, &config, index)?
+        };
+        let (mut runtime, handle) = Runtime::boot_member(&dev, config, &dir, namespace)
             .map_err(|e| format!("device {index}: {e}{}", super::descriptor_hint(&e)))?;
         let entry = runtime.fleet_entry(index);
         Ok(Booted {
