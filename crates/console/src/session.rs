@@ -484,7 +484,13 @@ impl Console {
         }
         let shown: Vec<String> = changes
             .iter()
-            .map(|(k, _)| format!("{k} = {}", view::value_text(&config, k)))
+            .map(|(k, raw)| {
+                if raw == m2285_core::config::DELETE && k.ends_with(']') {
+                    format!("{k} deleted")
+                } else {
+                    format!("{k} = {}", view::value_text(&config, k))
+                }
+            })
             .collect();
         self.staged = Some(config);
         self.changes.extend(changes);
