@@ -95,6 +95,18 @@ pub struct LogEntry {
     pub text: String,
 }
 
+impl std::fmt::Display for LogEntry {
+    /// One line for a console: `SEQ TIME SEVERITY EVENT FIELDS`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let severity = format!("{:?}", self.severity).to_lowercase();
+        write!(f, "{} {} {severity} {}", self.seq, self.time, self.event)?;
+        if !self.text.is_empty() {
+            write!(f, " {}", self.text)?;
+        }
+        Ok(())
+    }
+}
+
 /// The ring of messages.
 #[derive(Debug, Clone, Default)]
 pub struct SystemLog {

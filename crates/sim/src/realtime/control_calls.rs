@@ -44,6 +44,12 @@ impl Runtime {
                 self.fault_call(call, now)
             }
             Call::Admin(call) => self.admin_call(call, now),
+            Call::Console(switch) => {
+                if let Some(on) = switch {
+                    self.set_console_switch(on, now);
+                }
+                Reply::ok(self.console_json(now))
+            }
         };
         let _ = req.reply.send(reply);
     }
