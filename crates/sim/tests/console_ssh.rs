@@ -3,16 +3,11 @@
 
 mod common;
 
+use common::console::ssh_port;
 use common::Sim;
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-
-fn ssh_port(sim: &Sim) -> u16 {
-    sim.ready["ports"]["ssh"]
-        .as_u64()
-        .expect("ports.ssh in the ready line") as u16
-}
 
 /// `ssh` options every test uses: no known-hosts file, no agent, no config.
 fn ssh_args(sim: &Sim) -> Vec<String> {
