@@ -8,7 +8,7 @@ use common::Sim;
 use m2285_core::config::schema::{DefaultValue as D, KeySpec, Kind, KEYS};
 use nix::sys::termios::BaudRate;
 use serde_json::{json, Value};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::process::Command;
 use std::time::{Duration, Instant};
