@@ -70,6 +70,19 @@ fn the_serial_console_logs_in_and_runs_command_mode_while_the_switch_is_on() {
         "{report}"
     );
     assert_eq!(report["lock"], "serial", "{report}");
+    // Line noise (no line ends, no Ctrl-D) and an over-long line: refused with a bell, and
+    // Ctrl-C drops what was typed.
+    let mut noise: Vec<u8> = common::random_bytes(20_000, 7)
+        .into_iter()
+        .filter(|b| !matches!(b, b'\r' | b'\n' | 0x04))
+        .collect();
+    noise.extend(std::iter::repeat_n(b'x', 2_000));
+    noise.push(0x03);
+    console.stream.write_all(&noise).expect("write noise");
+    // (Ctrl-C in the noise prints prompts of its own: skip to this command's answer.)
+    console.send("get port1.serial.baud");
+    console.until("OK 9600\r\n");
+    console.until("m2285> ");
     assert_eq!(console.run("apply"), "OK applied 1 change(s)");
     let log = console.answer("log");
     assert!(log.contains(" booted "), "{log}");

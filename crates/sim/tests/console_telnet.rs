@@ -116,6 +116,8 @@ fn sample(spec: &KeySpec) -> Option<(String, Value)> {
             (s.to_owned(), json!(s))
         }
         (Kind::Text { .. }, _) => ("console-x".into(), json!("console-x")),
+        // Passwords are typed in clear and only ever shown masked.
+        (Kind::Secret { .. }, _) => ("s3cret-x".into(), json!("***")),
         _ => return None,
     })
 }
