@@ -86,6 +86,17 @@ fn the_serial_console_logs_in_and_runs_command_mode_while_the_switch_is_on() {
     assert_eq!(console.run("apply"), "OK applied 1 change(s)");
     let log = console.answer("log");
     assert!(log.contains(" booted "), "{log}");
+    // Console logins are in the system log, as the device's events are.
+    assert!(
+        log.contains(r#" notice console_login method="password" peer="serial" user="admin""#),
+        "{log}"
+    );
+    assert!(
+        log.contains(
+            r#" warning console_login_failed method="password" peer="serial" user="admin""#
+        ),
+        "{log}"
+    );
     assert!(log.trim_end().ends_with("OK"), "{log}");
     console.send("exit");
     console.until("OK logged out");

@@ -61,15 +61,18 @@ pub fn severity_of(event: &DeviceEvent) -> Severity {
         | DeviceEvent::BaudMismatch { .. }
         | DeviceEvent::DataDiscarded { .. }
         | DeviceEvent::FilterRefused { .. }
+        | DeviceEvent::ConsoleLoginFailed { .. }
         | DeviceEvent::LoginLockout { .. }
         | DeviceEvent::WebLoginFailed { .. } => Severity::Warning,
         DeviceEvent::Login { ok: true, .. }
+        | DeviceEvent::ConsoleLogin { .. }
         | DeviceEvent::Booted { .. }
         | DeviceEvent::ClockSet { .. }
         | DeviceEvent::WebLogin { .. }
         | DeviceEvent::FirmwareUpgrade { .. } => Severity::Notice,
         DeviceEvent::SessionOpened { .. }
         | DeviceEvent::SessionClosed { .. }
+        | DeviceEvent::ConsoleLogout { .. }
         | DeviceEvent::TlsEstablished { .. }
         | DeviceEvent::Connecting { .. }
         | DeviceEvent::SerialPeer { .. }

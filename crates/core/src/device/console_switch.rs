@@ -3,10 +3,14 @@
 //! carries the console, run by the runtime, instead of the data port: the data sessions close
 //! (reason `console_mode`) and the data port stops listening until the switch goes back to
 //! "data". The switch is a physical one, not configuration: it stays where it is over a reboot.
+//!
+//! The consoles themselves run in the runtime (`m2285-console` engines); what they report about
+//! logins goes through the device like every other event, so it reaches the system log, the
+//! remote syslog server and the event stream alike.
 
 use super::Device;
 use crate::config::Port;
-use crate::io::CloseReason;
+use crate::io::{CloseReason, DeviceEvent};
 use m2285_time::Instant;
 
 impl Device {
@@ -39,5 +43,23 @@ impl Device {
         let mut port = self.config.port1.clone();
         port.enabled &= !self.console_switch;
         port
+    }
+
+    /// A console login (`ok`) or a refused one, reported by the runtime that checked it.
+    pub fn console_login(&mut self, peer: &str, user: &str, method: &'static str, ok: bool) {
+        let (peer, user) = (peer.to_owned(), user.to_owned());
+        self.notify(if ok {
+            DeviceEvent::ConsoleLogin { peer, user, method }
+        } else {
+            DeviceEvent::ConsoleLoginFailed { peer, user, method }
+        });
+    }
+
+    /// A console session that had logged in ended.
+    pub fn console_logout(&mut self, peer: &str, user: &str) {
+        self.notify(DeviceEvent::ConsoleLogout {
+            peer: peer.to_owned(),
+            user: user.to_owned(),
+        });
     }
 }

@@ -59,22 +59,16 @@ impl Runtime {
         session: u64,
         peer: &str,
         user: String,
-        method: &str,
+        method: &'static str,
         ok: bool,
         now: Instant,
     ) -> Answer {
-        let event = if ok {
+        if ok {
             self.console.logins += 1;
-            "console_login"
         } else {
             self.console.login_failures += 1;
-            "console_login_failed"
-        };
-        crate::output::emit_event(
-            json!({"event": event, "peer": peer, "user": user, "method": method}),
-            now,
-            &self.tracer,
-        );
+        }
+        self.device.console_login(peer, &user, method, ok);
         if ok {
             self.console
                 .sessions
@@ -146,11 +140,7 @@ impl Runtime {
                 self.release_lock(session);
                 if let Some((peer, user, _)) = self.console.sessions.remove(&session) {
                     self.console.logouts += 1;
-                    crate::output::emit_event(
-                        json!({"event": "console_logout", "peer": peer, "user": user}),
-                        now,
-                        &self.tracer,
-                    );
+                    self.device.console_logout(&peer, &user);
                 }
                 Answer::Done(String::new())
             }
