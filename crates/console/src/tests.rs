@@ -363,13 +363,18 @@ fn users_and_filter_rules_are_added_and_deleted_in_command_mode() {
     // Mistakes are explained and stop an exec script.
     for bad in [
         "users del nobody",
+        "users del admin; users del root",
         "filter del 7",
         "filter add address",
         "filter add port=1",
     ] {
         let mut c = Console::exec(Settings::default(), "admin", bad, t(0));
         let out = settle(&mut c, &mut d, t(0));
-        assert!(out.starts_with("ERR "), "{bad}: {out}");
+        let last = out.lines().last().unwrap_or_default();
+        assert!(last.starts_with("ERR "), "{bad}: {out}");
+        if bad.contains("del root") {
+            assert!(last.starts_with("ERR root is the last account"), "{out}");
+        }
         assert_eq!(c.exit_status(), 1);
     }
 }
