@@ -5,7 +5,6 @@ use crate::menu::Action;
 use crate::session::{Console, Phase, Then};
 use crate::view;
 use crate::{Request, Topic};
-use m2285_core::admin::accounts::is_last_manager;
 use m2285_core::config::DELETE;
 
 /// The command reference `help` prints.
@@ -190,12 +189,6 @@ impl Console {
                 format!("system.users[{i}].password"),
                 password.to_owned(),
             )]),
-            ("del", Some(_)) if is_last_manager(&config.system.users, name) => {
-                self.error(&format!(
-                    "{name} is the last account that can manage the device; add another admin first"
-                ));
-                self.back_home();
-            }
             ("del", Some(i)) if password.is_empty() => {
                 self.set(vec![(format!("system.users[{i}]"), DELETE.to_owned())]);
             }

@@ -378,3 +378,36 @@ fn users_and_filter_rules_are_added_and_deleted_in_command_mode() {
         assert_eq!(c.exit_status(), 1);
     }
 }
+
+#[test]
+fn menus_delete_a_list_entry_but_never_the_last_administrator() {
+    let mut d = Device::new();
+    let mut c = logged_in(&mut d);
+    drive(&mut c, &mut d, b"3\r", t(2));
+    let users = drive(&mut c, &mut d, b"2\r", t(3));
+    assert!(
+        users.contains("1. Entry 1") && users.contains("\"admin\""),
+        "{users}"
+    );
+    let entry = drive(&mut c, &mut d, b"1\r", t(4));
+    assert!(entry.contains("4. Delete this entry"), "{entry}");
+    let out = drive(&mut c, &mut d, b"4\r", t(5));
+    assert!(out.contains("Staged: system.users[0] deleted"), "{out}");
+    // Back at the list, where root is entry 1 now: it is the last administrator left.
+    drive(&mut c, &mut d, b"1\r", t(6));
+    let out = drive(&mut c, &mut d, b"4\r", t(7));
+    assert!(
+        out.contains("Error: root is the last account that can manage the device"),
+        "{out}"
+    );
+    let out = drive(&mut c, &mut d, b"0\r0\r6\r", t(8));
+    assert!(out.contains("Done: applied 1 change(s)."), "{out}");
+    let names: Vec<&str> = d
+        .running
+        .system
+        .users
+        .iter()
+        .map(|u| u.name.as_str())
+        .collect();
+    assert_eq!(names, ["root"]);
+}
