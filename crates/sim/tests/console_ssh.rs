@@ -272,3 +272,26 @@ exit 0
         "whole"
     );
 }
+
+#[test]
+fn garbage_on_the_ssh_port_does_not_stop_the_console() {
+    use std::io::Write;
+    let sim = Sim::start(&[]);
+    for seed in 0..3 {
+        let mut junk = std::net::TcpStream::connect((sim.ip, ssh_port(&sim))).expect("connect");
+        // The server may close on the first bad packet: a failed write is fine.
+        let _ = junk.write_all(&common::random_bytes(100_000, seed));
+    }
+    let mut idle = std::net::TcpStream::connect((sim.ip, ssh_port(&sim))).expect("connect");
+    idle.write_all(b"SSH-2.0-stalled\r\n").expect("write");
+    let out = Command::new("sshpass")
+        .args(["-p", "admin", "ssh"])
+        .args(ssh_args(&sim))
+        .args(["-o", "PubkeyAuthentication=no"])
+        .arg(format!("admin@{}", sim.ip))
+        .arg("get sim.pacing")
+        .output()
+        .expect("run sshpass");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "OK true\r\n");
+}
