@@ -238,3 +238,36 @@ fn the_ip_filter_guards_the_telnet_and_ssh_consoles() {
     let mut again = Commands::login(stream, "admin", "admin");
     assert_eq!(again.run("get sim.pacing"), "OK true");
 }
+
+#[test]
+fn failed_console_logins_lock_the_address_out_of_the_network_consoles() {
+    let mut sim = Sim::start(&["--set", "system.login.max_failures=2"]);
+    let (guessing, other) = (unique_ip(), unique_ip());
+    let stream = connect_from(guessing, &sim, telnet_port(&sim)).expect("connect");
+    let mut c = Commands::raw(stream);
+    for _ in 0..2 {
+        c.until("login: ");
+        c.send("admin");
+        c.until("Password: ");
+        c.send("guess");
+        c.until("Login incorrect.");
+    }
+    let lockout = sim.wait_event("login_lockout", Duration::from_secs(10));
+    assert_eq!(lockout["peer"], guessing.to_string(), "{lockout}");
+    // The address is reset at once on both consoles; another address is served.
+    for port in [telnet_port(&sim), ssh_port(&sim)] {
+        let mut s = connect_from(guessing, &sim, port).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+        let mut buf = [0u8; 64];
+        match s.read(&mut buf) {
+            Ok(0) => {}
+            Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+            Ok(n) => panic!("a locked-out peer read {:?}", &buf[..n]),
+        }
+    }
+    let users = sim.ctl_ok(&["users"]);
+    assert_eq!(users["refused_locked_out"], 2, "{users}");
+    let stream = connect_from(other, &sim, telnet_port(&sim)).expect("connect");
+    let mut c = Commands::login(stream, "admin", "admin");
+    assert_eq!(c.run("get system.login.max_failures"), "OK 2");
+}

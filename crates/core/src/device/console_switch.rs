@@ -12,6 +12,7 @@ use super::Device;
 use crate::config::Port;
 use crate::io::{CloseReason, DeviceEvent};
 use m2285_time::Instant;
+use std::net::IpAddr;
 
 impl Device {
     /// True while the switch is at "console".
@@ -45,14 +46,41 @@ impl Device {
         port
     }
 
-    /// A console login (`ok`) or a refused one, reported by the runtime that checked it.
-    pub fn console_login(&mut self, peer: &str, user: &str, method: &'static str, ok: bool) {
+    /// A console login (`ok`) or a refused one, reported by the runtime that checked it. A try
+    /// from a network address (`from`; the serial console has none) counts in the failed-login
+    /// guard the data port uses (docs/management.md "Accounts"): too many failures lock the
+    /// address out of the data port and the network consoles alike.
+    pub fn console_login(
+        &mut self,
+        peer: &str,
+        user: &str,
+        method: &'static str,
+        ok: bool,
+        from: Option<IpAddr>,
+        now: Instant,
+    ) {
         let (peer, user) = (peer.to_owned(), user.to_owned());
         self.notify(if ok {
             DeviceEvent::ConsoleLogin { peer, user, method }
         } else {
             DeviceEvent::ConsoleLoginFailed { peer, user, method }
         });
+        let policy = crate::admin::login_policy(&self.config);
+        if let Some(ip) = from {
+            if self.admin.guard.record(ip, ok, policy, now) {
+                self.notify(DeviceEvent::LoginLockout {
+                    peer: ip,
+                    seconds: self.config.system.login.lockout_s,
+                });
+            }
+        }
+    }
+
+    /// Whether a console connection from `ip` may try to log in: false while the address is
+    /// locked out after too many failed logins (counted as `refused_locked_out`).
+    pub fn console_may_try(&mut self, ip: IpAddr, now: Instant) -> bool {
+        let policy = crate::admin::login_policy(&self.config);
+        self.admin.guard.may_try(ip, policy, now)
     }
 
     /// A console session that had logged in ended.

@@ -23,6 +23,9 @@ pub struct ConsoleState {
     login_failures: u64,
     /// Console sessions ended since power-on.
     logouts: u64,
+    /// The source address of each network console session (from its screening), for the
+    /// failed-login guard.
+    addrs: std::collections::BTreeMap<u64, std::net::IpAddr>,
 }
 
 impl Runtime {
@@ -31,7 +34,15 @@ impl Runtime {
         let answer = match call.ask {
             Ask::Engine(request) => self.console_answer(call.session, &call.peer, request, now),
             Ask::Screen(service, addr) => match self.device.screen(service, addr) {
-                Verdict::Accept => Answer::Done(String::new()),
+                // An address locked out after too many failed logins is reset at once, as on
+                // the data port.
+                Verdict::Accept if !self.device.console_may_try(addr.ip(), now) => {
+                    Answer::Refused("reject".into())
+                }
+                Verdict::Accept => {
+                    self.console.addrs.insert(call.session, addr.ip());
+                    Answer::Done(String::new())
+                }
                 Verdict::Drop => Answer::Refused("drop".into()),
                 Verdict::Reject => Answer::Refused("reject".into()),
             },
@@ -68,7 +79,9 @@ impl Runtime {
         } else {
             self.console.login_failures += 1;
         }
-        self.device.console_login(peer, &user, method, ok);
+        let from = self.console.addrs.get(&session).copied();
+        self.device
+            .console_login(peer, &user, method, ok, from, now);
         if ok {
             self.console
                 .sessions
@@ -138,6 +151,7 @@ impl Runtime {
             }
             Request::Logout => {
                 self.release_lock(session);
+                self.console.addrs.remove(&session);
                 if let Some((peer, user, _)) = self.console.sessions.remove(&session) {
                     self.console.logouts += 1;
                     self.device.console_logout(&peer, &user);
