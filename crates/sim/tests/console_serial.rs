@@ -23,6 +23,7 @@ fn the_serial_console_logs_in_and_runs_command_mode_while_the_switch_is_on() {
     assert_eq!(report["switch"], "console", "{report}");
     assert_eq!(report["on"], true);
     assert_eq!(report["line"], "9600 8N1, no flow control");
+    assert_eq!(sim.ctl_ok(&["status"])["console_switch"], "console");
     sim.wait_for(
         "session_closed",
         |e| e["reason"] == "console_mode",

@@ -129,6 +129,7 @@ impl Runtime {
             "filter": self.device.admin().filter.counts(),
             "mode": s.host_mode,
             "port_enabled": h.port_enabled,
+            "console_switch": if self.device.console_switch() { "console" } else { "data" },
             "ip": self.ip.to_string(),
             "ports": self.ports,
             "serial": {
