@@ -5,6 +5,7 @@ use crate::menu::Action;
 use crate::session::{Console, Phase, Then};
 use crate::view;
 use crate::{Request, Topic};
+use m2285_core::config::DELETE;
 
 /// The command reference `help` prints.
 pub const HELP: &str = "\
@@ -21,7 +22,10 @@ log [port]                system log, or the port log
 users                     list users
 users add NAME PASSWORD   add a user (staged)
 users passwd NAME PASSWORD  change a password (staged)
-filter [...]              the IP filter
+users del NAME            delete a user (staged)
+filter                    the IP filter's rules (numbered from 0) and counters
+filter add FIELD=VALUE... add a rule at the end (address, mask, service, rule; staged)
+filter del N              delete rule N (staged)
 date                      the device's date and time
 menu                      back to the menus (interactive sessions)
 exit                      log out (staged changes are dropped)
@@ -71,10 +75,7 @@ impl Console {
             "log" if arg == "port" => self.action(Action::PortLog, true),
             "log" if arg.is_empty() => self.action(Action::Log, true),
             "date" | "time" => self.action(Action::Time, true),
-            "filter" => {
-                let words = rest.split_whitespace().map(str::to_owned).collect();
-                self.query(Topic::Filter(words));
-            }
+            "filter" => self.filter(arg, tail),
             "users" => self.users(arg, tail),
             "menu" if self.home == Phase::Command => {
                 self.home = Phase::Menu;
@@ -188,12 +189,63 @@ impl Console {
                 format!("system.users[{i}].password"),
                 password.to_owned(),
             )]),
-            ("passwd", None) => {
+            ("del", Some(i)) if password.is_empty() => {
+                self.set(vec![(format!("system.users[{i}]"), DELETE.to_owned())]);
+            }
+            ("passwd" | "del", None) => {
                 self.error(&format!("no user {name}"));
                 self.back_home();
             }
             _ => {
-                self.error("usage: users | users add NAME PASSWORD | users passwd NAME PASSWORD");
+                self.error(
+                    "usage: users | users add NAME PASSWORD | users passwd NAME PASSWORD | users del NAME",
+                );
+                self.back_home();
+            }
+        }
+    }
+}
+
+impl Console {
+    /// `filter`, `filter add FIELD=VALUE...`, `filter del N`.
+    fn filter(&mut self, sub: &str, rest: &str) {
+        let config = self.staged.clone().unwrap_or_else(|| self.running.clone());
+        let n = view::list_len(&config, "system.filter.rules");
+        match sub {
+            "" => self.query(Topic::Filter(Vec::new())),
+            "add" if !rest.is_empty() => {
+                let mut changes = Vec::new();
+                for word in rest.split_whitespace() {
+                    let Some((field, value)) = word.split_once('=') else {
+                        self.error(&format!(
+                            "{word}: give FIELD=VALUE (address, mask, service, rule)"
+                        ));
+                        self.back_home();
+                        return;
+                    };
+                    changes.push((
+                        format!("system.filter.rules[{n}].{field}"),
+                        value.to_owned(),
+                    ));
+                }
+                self.set(changes);
+            }
+            "del" => match rest.parse::<usize>() {
+                Ok(i) if i < n => {
+                    self.set(vec![(
+                        format!("system.filter.rules[{i}]"),
+                        DELETE.to_owned(),
+                    )]);
+                }
+                _ => {
+                    self.error(&format!(
+                        "{rest:?}: no such rule ({n} rule(s), numbered from 0)"
+                    ));
+                    self.back_home();
+                }
+            },
+            _ => {
+                self.error("usage: filter | filter add FIELD=VALUE... | filter del N");
                 self.back_home();
             }
         }

@@ -37,7 +37,7 @@ impl Console {
                 fields,
                 index,
             }) => {
-                let lines = fields
+                let mut lines: Vec<String> = fields
                     .iter()
                     .enumerate()
                     .map(|(i, f)| {
@@ -47,6 +47,12 @@ impl Console {
                         view::menu_line(i + 1, &label, Some(&value), width)
                     })
                     .collect();
+                lines.push(view::menu_line(
+                    fields.len() + 1,
+                    "Delete this entry",
+                    None,
+                    width,
+                ));
                 let title = crate::menu::title(crate::menu::last_segment(list.path));
                 (format!("{title}: entry {}", index + 1), lines)
             }
@@ -107,6 +113,11 @@ impl Console {
                 list,
                 fields,
                 index,
+            }) if n == fields.len() + 1 => Some(Pick::Delete(format!("{}[{index}]", list.path))),
+            Some(View::Entry {
+                list,
+                fields,
+                index,
             }) => fields
                 .get(n - 1)
                 .map(|f| Pick::Key(entry_key(list.path, *index, f.path))),
@@ -157,6 +168,11 @@ impl Console {
                 }
             }
             Some(Pick::Key(key)) => self.ask_value(key),
+            Some(Pick::Delete(item)) => {
+                // Back to the list: the entry shown is gone once staged.
+                self.stack.pop();
+                self.set(vec![(item, m2285_core::config::DELETE.to_owned())]);
+            }
         }
     }
 
@@ -187,6 +203,8 @@ enum Pick {
         new: bool,
     },
     Key(String),
+    /// Delete this list item (`list[N]`).
+    Delete(String),
 }
 
 /// `port1.remote_hosts`, 2, `port1.remote_hosts[].host` → `port1.remote_hosts[2].host`.

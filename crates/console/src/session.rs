@@ -459,10 +459,13 @@ impl Console {
     fn stage(&mut self, changes: Vec<(String, String)>) {
         let mut config = self.staged.clone().unwrap_or_else(|| self.running.clone());
         for (key, raw) in &changes {
-            match config.with_set(key, raw) {
+            match keeps_a_manager(&config, key, raw).and_then(|()| {
+                config
+                    .with_set(key, raw)
+                    .map_err(|errors| errors.iter().map(ToString::to_string).collect())
+            }) {
                 Ok(next) => config = next,
-                Err(errors) => {
-                    let why: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                Err(why) => {
                     self.error(&why.join("; "));
                     if self.changes.is_empty() {
                         // Nothing staged yet: the lock taken for this edit is given back.
@@ -484,7 +487,13 @@ impl Console {
         }
         let shown: Vec<String> = changes
             .iter()
-            .map(|(k, _)| format!("{k} = {}", view::value_text(&config, k)))
+            .map(|(k, raw)| {
+                if raw == m2285_core::config::DELETE && k.ends_with(']') {
+                    format!("{k} deleted")
+                } else {
+                    format!("{k} = {}", view::value_text(&config, k))
+                }
+            })
             .collect();
         self.staged = Some(config);
         self.changes.extend(changes);
@@ -566,5 +575,29 @@ impl Console {
                 self.exec_queue.clear();
             }
         }
+    }
+}
+
+/// Refuses deleting the last account that may manage the device (`system.users[N] = delete`):
+/// nobody could log in to a console again.
+fn keeps_a_manager(config: &Config, key: &str, raw: &str) -> Result<(), Vec<String>> {
+    let index = key
+        .strip_prefix("system.users[")
+        .and_then(|rest| rest.strip_suffix(']'))
+        .and_then(|i| i.parse::<usize>().ok());
+    match index.and_then(|i| config.system.users.get(i)) {
+        Some(user)
+            if raw.trim() == m2285_core::config::DELETE
+                && m2285_core::admin::accounts::is_last_manager(
+                    &config.system.users,
+                    &user.name,
+                ) =>
+        {
+            Err(vec![format!(
+                "{} is the last account that can manage the device; add another admin first",
+                user.name
+            )])
+        }
+        _ => Ok(()),
     }
 }

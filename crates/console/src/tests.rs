@@ -326,3 +326,88 @@ fn random_bytes_and_long_lines_never_lock_the_console() {
     let out = drive(&mut c, &mut d, b"\x03\r0\r0\r0\r9\rget sim.pacing\r", t(51));
     assert!(out.contains("OK true"), "{out}");
 }
+
+#[test]
+fn users_and_filter_rules_are_added_and_deleted_in_command_mode() {
+    let mut d = Device::new();
+    let commands = "users add op secret1; users add ops secret2; users del op; \
+        filter add address=127.0.0.5 mask=255.255.255.255 service=telnet rule=reject; \
+        filter add address=127.0.0.6 rule=drop; filter del 0; apply";
+    let mut c = Console::exec(Settings::default(), "admin", commands, t(0));
+    let out = settle(&mut c, &mut d, t(0));
+    let lines: Vec<&str> = out.lines().collect();
+    let users_before = Config::factory().system.users.len();
+    assert_eq!(
+        lines[2],
+        format!("OK system.users[{users_before}] deleted"),
+        "{out}"
+    );
+    assert!(lines[3].starts_with("OK system.filter.rules[0].address = \"127.0.0.5\""));
+    assert_eq!(lines[5], "OK system.filter.rules[0] deleted", "{out}");
+    assert_eq!(c.exit_status(), 0, "{out}");
+    let names: Vec<&str> = d
+        .running
+        .system
+        .users
+        .iter()
+        .map(|u| u.name.as_str())
+        .collect();
+    assert!(
+        names.contains(&"ops") && !names.contains(&"op"),
+        "{names:?}"
+    );
+    let rules = &d.running.system.filter.rules;
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0].address.to_string(), "127.0.0.6");
+    assert_eq!(rules[0].rule, "drop");
+    // Mistakes are explained and stop an exec script.
+    for bad in [
+        "users del nobody",
+        "users del admin; users del root",
+        "filter del 7",
+        "filter add address",
+        "filter add port=1",
+    ] {
+        let mut c = Console::exec(Settings::default(), "admin", bad, t(0));
+        let out = settle(&mut c, &mut d, t(0));
+        let last = out.lines().last().unwrap_or_default();
+        assert!(last.starts_with("ERR "), "{bad}: {out}");
+        if bad.contains("del root") {
+            assert!(last.starts_with("ERR root is the last account"), "{out}");
+        }
+        assert_eq!(c.exit_status(), 1);
+    }
+}
+
+#[test]
+fn menus_delete_a_list_entry_but_never_the_last_administrator() {
+    let mut d = Device::new();
+    let mut c = logged_in(&mut d);
+    drive(&mut c, &mut d, b"3\r", t(2));
+    let users = drive(&mut c, &mut d, b"2\r", t(3));
+    assert!(
+        users.contains("1. Entry 1") && users.contains("\"admin\""),
+        "{users}"
+    );
+    let entry = drive(&mut c, &mut d, b"1\r", t(4));
+    assert!(entry.contains("4. Delete this entry"), "{entry}");
+    let out = drive(&mut c, &mut d, b"4\r", t(5));
+    assert!(out.contains("Staged: system.users[0] deleted"), "{out}");
+    // Back at the list, where root is entry 1 now: it is the last administrator left.
+    drive(&mut c, &mut d, b"1\r", t(6));
+    let out = drive(&mut c, &mut d, b"4\r", t(7));
+    assert!(
+        out.contains("Error: root is the last account that can manage the device"),
+        "{out}"
+    );
+    let out = drive(&mut c, &mut d, b"0\r0\r6\r", t(8));
+    assert!(out.contains("Done: applied 1 change(s)."), "{out}");
+    let names: Vec<&str> = d
+        .running
+        .system
+        .users
+        .iter()
+        .map(|u| u.name.as_str())
+        .collect();
+    assert_eq!(names, ["root"]);
+}

@@ -59,9 +59,13 @@ pub struct Device {
     reboot_after_save: Option<&'static str>,
     /// Port event handling's state (device/port_events.rs).
     event_watch: port_events::EventWatch,
+    /// The data/console switch is at "console": the serial port carries the console, the data
+    /// port is closed (device/console_switch.rs).
+    console_switch: bool,
 }
 
 mod admin_hooks;
+mod console_switch;
 mod line_rules;
 mod manage;
 mod mgmt_hooks;
@@ -114,6 +118,7 @@ impl Device {
             event_watch: port_events::EventWatch::default(),
             admin,
             booted_at: now,
+            console_switch: false,
         };
         let booted = device.admin.booted(&device.config, device.boots);
         device.actions.push_front(Action::Notify(booted));

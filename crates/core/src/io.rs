@@ -417,6 +417,31 @@ pub enum DeviceEvent {
         /// Whether it was accepted.
         ok: bool,
     },
+    /// A console session logged in (serial console, Telnet or SSH; docs/console.md).
+    ConsoleLogin {
+        /// The transport and peer: `serial`, `telnet 127.0.0.1:40000`, `ssh ...`.
+        peer: String,
+        /// The account.
+        user: String,
+        /// `password` or `publickey`.
+        method: &'static str,
+    },
+    /// A console login was refused.
+    ConsoleLoginFailed {
+        /// The transport and peer.
+        peer: String,
+        /// The user name given (never the password).
+        user: String,
+        /// `password` or `publickey`.
+        method: &'static str,
+    },
+    /// A console session that had logged in ended (exit, idle timeout, disconnect, switch).
+    ConsoleLogout {
+        /// The transport and peer.
+        peer: String,
+        /// The account.
+        user: String,
+    },
     /// Staged configuration was applied.
     ConfigApplied {
         /// The keys whose values changed.

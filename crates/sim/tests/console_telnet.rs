@@ -3,20 +3,15 @@
 
 mod common;
 
+use common::console::{telnet_port, Commands};
 use common::Sim;
 use m2285_core::config::schema::{DefaultValue as D, KeySpec, Kind, KEYS};
 use nix::sys::termios::BaudRate;
 use serde_json::{json, Value};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn telnet_port(sim: &Sim) -> u16 {
-    sim.ready["ports"]["telnet"]
-        .as_u64()
-        .expect("ports.telnet in the ready line") as u16
-}
 
 #[test]
 fn telnet_client_walks_the_menus_to_change_the_baud_rate() {
@@ -98,72 +93,6 @@ expect eof
     );
 }
 
-/// A console in command mode over a plain socket (the server's Telnet negotiation is ignored:
-/// no IAC is ever sent back, so the client stays in NVT defaults).
-struct Commands {
-    stream: TcpStream,
-    seen: Vec<u8>,
-}
-
-impl Commands {
-    fn open(sim: &Sim, user: &str, password: &str) -> Commands {
-        let stream = TcpStream::connect((sim.ip, telnet_port(sim))).expect("connect to telnet");
-        let mut c = Commands {
-            stream,
-            seen: Vec::new(),
-        };
-        c.until("login: ");
-        c.send(user);
-        c.until("Password: ");
-        c.send(password);
-        c.until("Select: ");
-        c.send("9");
-        c.until("m2285> ");
-        c
-    }
-
-    fn send(&mut self, line: &str) {
-        self.stream
-            .write_all(format!("{line}\r\n").as_bytes())
-            .expect("write to the console");
-    }
-
-    /// Reads until `marker`; returns what came before it (after the last call).
-    fn until(&mut self, marker: &str) -> String {
-        let end = Instant::now() + Duration::from_secs(10);
-        let mut buf = [0u8; 4096];
-        let marker = marker.as_bytes();
-        loop {
-            if let Some(i) = self.seen.windows(marker.len()).position(|w| w == marker) {
-                let before: Vec<u8> = self.seen.drain(..i + marker.len()).take(i).collect();
-                return String::from_utf8_lossy(&before).into_owned();
-            }
-            let text = String::from_utf8_lossy(&self.seen).into_owned();
-            assert!(Instant::now() < end, "no {marker:?} in {text:?}");
-            self.stream
-                .set_read_timeout(Some(Duration::from_millis(200)))
-                .ok();
-            match self.stream.read(&mut buf) {
-                Ok(0) => panic!("console closed; saw {text:?}"),
-                Ok(n) => self.seen.extend(buf[..n].iter().filter(|b| **b != 0)),
-                Err(_) => {}
-            }
-        }
-    }
-
-    /// Runs one command; returns its status line (`OK ...` or `ERR ...`).
-    fn run(&mut self, line: &str) -> String {
-        self.send(line);
-        let answer = self.until("m2285> ");
-        answer
-            .lines()
-            .map(str::trim)
-            .rfind(|l| l.starts_with("OK") || l.starts_with("ERR"))
-            .unwrap_or_else(|| panic!("{line}: no status line in {answer:?}"))
-            .to_owned()
-    }
-}
-
 /// A valid value other than the factory default, as typed and as `ctl config get` shows it.
 fn sample(spec: &KeySpec) -> Option<(String, Value)> {
     Some(match (spec.kind, spec.default) {
@@ -187,6 +116,8 @@ fn sample(spec: &KeySpec) -> Option<(String, Value)> {
             (s.to_owned(), json!(s))
         }
         (Kind::Text { .. }, _) => ("console-x".into(), json!("console-x")),
+        // Passwords are typed in clear and only ever shown masked.
+        (Kind::Secret { .. }, _) => ("s3cret-x".into(), json!("***")),
         _ => return None,
     })
 }

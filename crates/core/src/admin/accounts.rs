@@ -57,6 +57,15 @@ impl Role {
     }
 }
 
+/// Whether deleting the account `name` would leave no account that may manage the device
+/// (nobody could log in to a console, the web UI or the menus again): such a deletion is refused
+/// by every path that deletes accounts (control API, consoles).
+pub fn is_last_manager(users: &[crate::config::User], name: &str) -> bool {
+    !users
+        .iter()
+        .any(|u| u.name != name && Role::from_name(&u.role).may_manage())
+}
+
 /// Hashes `password` with `salt` into a PHC string, or `None` if the hashing library refuses
 /// (it does not for salts of [`SALT_LEN`] bytes and passwords the schema allows).
 pub fn hash_password(password: &str, salt: &[u8; SALT_LEN]) -> Option<String> {

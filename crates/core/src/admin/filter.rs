@@ -107,6 +107,16 @@ pub fn decide(rules: &[FilterRule], service: Service, peer: IpAddr) -> (Verdict,
         })
 }
 
+/// Rule `index` as one line for a console:
+/// `0: address=127.0.0.5 mask=255.255.255.255 service=telnet rule=reject` (the fields are those
+/// of `filter add`).
+pub fn rule_line(index: usize, rule: &FilterRule) -> String {
+    format!(
+        "{index}: address={} mask={} service={} rule={}",
+        rule.address, rule.mask, rule.service, rule.rule
+    )
+}
+
 impl IpFilter {
     /// Decides and counts one attempt.
     pub fn check(

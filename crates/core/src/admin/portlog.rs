@@ -25,6 +25,23 @@ pub struct Chunk {
     pub data: Vec<u8>,
 }
 
+impl std::fmt::Display for Chunk {
+    /// One line for a console: uptime, direction and the bytes with non-printing ones escaped
+    /// (`+1234 ms from_serial hello\r\n`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let dir = match self.dir {
+            Direction::FromSerial => "from_serial",
+            Direction::ToSerial => "to_serial",
+        };
+        write!(
+            f,
+            "+{} ms {dir} {}",
+            self.uptime_ms,
+            self.data.escape_ascii()
+        )
+    }
+}
+
 /// The ring.
 #[derive(Debug, Clone, Default)]
 pub struct PortLog {

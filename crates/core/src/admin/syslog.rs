@@ -61,15 +61,18 @@ pub fn severity_of(event: &DeviceEvent) -> Severity {
         | DeviceEvent::BaudMismatch { .. }
         | DeviceEvent::DataDiscarded { .. }
         | DeviceEvent::FilterRefused { .. }
+        | DeviceEvent::ConsoleLoginFailed { .. }
         | DeviceEvent::LoginLockout { .. }
         | DeviceEvent::WebLoginFailed { .. } => Severity::Warning,
         DeviceEvent::Login { ok: true, .. }
+        | DeviceEvent::ConsoleLogin { .. }
         | DeviceEvent::Booted { .. }
         | DeviceEvent::ClockSet { .. }
         | DeviceEvent::WebLogin { .. }
         | DeviceEvent::FirmwareUpgrade { .. } => Severity::Notice,
         DeviceEvent::SessionOpened { .. }
         | DeviceEvent::SessionClosed { .. }
+        | DeviceEvent::ConsoleLogout { .. }
         | DeviceEvent::TlsEstablished { .. }
         | DeviceEvent::Connecting { .. }
         | DeviceEvent::SerialPeer { .. }
@@ -93,6 +96,18 @@ pub struct LogEntry {
     pub event: String,
     /// The event's other fields as `key=value` pairs.
     pub text: String,
+}
+
+impl std::fmt::Display for LogEntry {
+    /// One line for a console: `SEQ TIME SEVERITY EVENT FIELDS`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let severity = format!("{:?}", self.severity).to_lowercase();
+        write!(f, "{} {} {severity} {}", self.seq, self.time, self.event)?;
+        if !self.text.is_empty() {
+            write!(f, " {}", self.text)?;
+        }
+        Ok(())
+    }
 }
 
 /// The ring of messages.

@@ -52,10 +52,17 @@ impl Config {
 
     /// This configuration with one key changed; `raw` is read according to the key's type
     /// (`9600`, `true`, `rts_cts`, `"quoted text"`). List items are addressed as `list[N].field`.
+    ///
+    /// A whole list item with the value `delete` (`system.users[1]=delete`) removes that item;
+    /// the items after it move up one index.
     pub fn with_set(&self, key: &str, raw: &str) -> Result<Config, Vec<ConfigError>> {
-        let value = parse_raw(key, raw)?;
         let mut tree = self.to_tree();
-        set_path(&mut tree, key, value)?;
+        if raw.trim() == DELETE && key.ends_with(']') {
+            remove_item(&mut tree, key)?;
+        } else {
+            let value = parse_raw(key, raw)?;
+            set_path(&mut tree, key, value)?;
+        }
         let mut base = validate::factory_tree();
         let mut errors = Vec::new();
         validate::overlay(&mut base, &tree, &mut errors);
@@ -219,6 +226,39 @@ fn split_path(key: &str) -> Option<Vec<PathPart>> {
         }
     }
     Some(parts)
+}
+
+/// The value that, set on a whole list item (`list[N]`), removes it.
+pub const DELETE: &str = "delete";
+
+/// Removes the list item `key` (`list[N]`) from `tree`.
+fn remove_item(tree: &mut Table, key: &str) -> Result<(), Vec<ConfigError>> {
+    let bad = || vec![ConfigError::new(key, DELETE, "nothing: no such list item")];
+    let mut parts = split_path(key).ok_or_else(bad)?;
+    let Some(PathPart::Index(index)) = parts.pop() else {
+        return Err(bad());
+    };
+    let (last, names) = parts.split_last().ok_or_else(bad)?;
+    let mut node = tree;
+    for part in names {
+        let PathPart::Name(name) = part else {
+            return Err(bad());
+        };
+        node = match node.get_mut(name) {
+            Some(Value::Table(child)) => child,
+            _ => return Err(bad()),
+        };
+    }
+    let PathPart::Name(name) = last else {
+        return Err(bad());
+    };
+    match node.get_mut(name) {
+        Some(Value::Array(items)) if index < items.len() => {
+            items.remove(index);
+            Ok(())
+        }
+        _ => Err(bad()),
+    }
 }
 
 fn set_path(tree: &mut Table, key: &str, value: Value) -> Result<(), Vec<ConfigError>> {

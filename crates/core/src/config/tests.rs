@@ -138,3 +138,28 @@ fn factory_file_and_docs_match_the_schema() {
         "docs/config.md key table is stale: run with M2285_BLESS=1"
     );
 }
+
+#[test]
+fn a_list_item_set_to_delete_is_removed_and_the_rest_move_up() {
+    let c = Config::factory()
+        .with_sets([
+            "system.filter.rules[0].address=127.0.0.5",
+            "system.filter.rules[1].address=127.0.0.6",
+        ])
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(c.system.filter.rules.len(), 2);
+    let c = c
+        .with_set("system.filter.rules[0]", "delete")
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(c.system.filter.rules.len(), 1);
+    assert_eq!(c.system.filter.rules[0].address.to_string(), "127.0.0.6");
+    for bad in ["system.filter.rules[1]", "system.nothing[0]", "system[0]"] {
+        let errors = c.with_set(bad, "delete").err().unwrap_or_default();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.to_string().contains("no such list item")),
+            "{bad}: {errors:?}"
+        );
+    }
+}

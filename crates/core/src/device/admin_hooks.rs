@@ -77,9 +77,10 @@ impl Device {
         self.screen(service, from) == Verdict::Accept
     }
 
-    /// The IP filter for one connection to a service the runtime owns (the web server): the
-    /// verdict, counted, and a refusal logged as `filter_refused`. The runtime carries it out
-    /// (Reject: reset at once; Drop: hold silently, then close).
+    /// The IP filter for one connection to a service the runtime owns (the web server, the
+    /// Telnet and SSH consoles): the verdict, counted, and a refusal logged as
+    /// `filter_refused`. The runtime carries it out (Reject: reset at once; Drop: hold
+    /// silently, then close).
     pub fn screen(&mut self, service: Service, peer: std::net::SocketAddr) -> Verdict {
         let rules = &self.config.system.filter.rules;
         let (verdict, rule) = self.admin.filter.check(rules, service, peer.ip());

@@ -105,22 +105,29 @@ impl Device {
             || old.sim.minute_s != new.sim.minute_s;
         if restart {
             self.port.shutdown(&mut self.actions);
-            let stats = self.port.stats.clone();
-            let mut port = DataPort::new(1, n.clone(), new.network.tcp_keepalive);
-            port.stats = stats;
-            port.set_minute(minute(&new), now);
-            port.set_modem_state(self.lines.modem_state_bits(), &mut self.actions, now);
-            port.boot(&mut self.actions);
-            self.port = port;
-            self.set_tls_clock(now);
+            self.restart_port(now);
         } else {
-            self.port.set_config(n.clone());
+            self.port.set_config(self.data_port_config());
         }
         // DTR and the flow-control state are decided afresh under the new settings.
         self.line_state.was_connected = None;
         self.line_state.flow_mode = None;
         self.rebuild_stack_config();
         self.line_rules(now);
+    }
+
+    /// Builds the data port engine afresh from the running configuration (its counters kept)
+    /// and starts it; the old one must have been shut down.
+    pub(super) fn restart_port(&mut self, now: Instant) {
+        let stats = self.port.stats.clone();
+        let keepalive = self.config.network.tcp_keepalive;
+        let mut port = DataPort::new(1, self.data_port_config(), keepalive);
+        port.stats = stats;
+        port.set_minute(minute(&self.config), now);
+        port.set_modem_state(self.lines.modem_state_bits(), &mut self.actions, now);
+        port.boot(&mut self.actions);
+        self.port = port;
+        self.set_tls_clock(now);
     }
 
     /// Flow control in effect.

@@ -117,7 +117,22 @@ impl Device {
             .admin
             .set_installed_firmware(self.admin.installed_firmware().map(str::to_owned));
         let mut pending = std::mem::take(&mut self.actions);
+        let console_switch = self.console_switch;
         *self = fresh;
+        if console_switch {
+            // The switch is physical: the port that just booted gives way to the console.
+            self.console_switch = true;
+            self.actions.retain(|a| {
+                !matches!(
+                    a,
+                    Action::Listen {
+                        listener: crate::io::ListenerId::Data,
+                        ..
+                    }
+                )
+            });
+            self.restart_port(now);
+        }
         // Also gives the queued `booted` event (build's, the only one of this boot) its identity
         // and boot number.
         self.set_platform(platform);

@@ -28,6 +28,8 @@ pub enum CloseReason {
     LoginFailed,
     /// The device went down for a reboot.
     Reboot,
+    /// The serial port was switched to the device's console (docs/console.md).
+    ConsoleMode,
 }
 
 impl CloseReason {
@@ -42,6 +44,7 @@ impl CloseReason {
             CloseReason::DsrLow => "dsr_low",
             CloseReason::LoginFailed => "login_failed",
             CloseReason::Reboot => "reboot",
+            CloseReason::ConsoleMode => "console_mode",
         }
     }
 }

@@ -12,6 +12,7 @@ mod telnet;
 use crate::mgmt;
 use crossbeam_channel::Sender;
 use m2285_console::{Answer, Request};
+use m2285_core::admin::filter::Service;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -22,6 +23,24 @@ pub const MAX_CONNECTIONS: usize = 16;
 /// What a connection beyond [`MAX_CONNECTIONS`] reads before it is closed.
 const BUSY: &[u8] = b"\r\nToo many console sessions; try again later.\r\n";
 
+/// What a console transport asks the device.
+#[derive(Debug)]
+pub enum Ask {
+    /// A console engine's request (answered as the engine expects).
+    Engine(Request),
+    /// A connection to a console service arrived from this address: the IP filter decides.
+    /// Answer [`Answer::Done`] to serve it, [`Answer::Refused`] with `drop` or `reject`.
+    Screen(Service, SocketAddr),
+    /// An SSH public-key login as `user`; `known` tells whether the key is authorized.
+    /// Answer [`Answer::Done`] when the login is accepted.
+    KeyLogin {
+        /// The user name the client gave.
+        user: String,
+        /// Whether the key is in `authorized_keys`.
+        known: bool,
+    },
+}
+
 /// A console session's request to the device.
 #[derive(Debug)]
 pub struct ConsoleCall {
@@ -30,7 +49,7 @@ pub struct ConsoleCall {
     /// The transport and peer, e.g. `telnet 127.0.0.1:40000`, for the lock holder and events.
     pub peer: String,
     /// What is asked.
-    pub request: Request,
+    pub ask: Ask,
     /// Where the answer goes.
     pub reply: tokio::sync::oneshot::Sender<Answer>,
 }
@@ -45,13 +64,18 @@ pub struct Bridge {
 }
 
 impl Bridge {
-    /// Sends a request to the loop and waits for the answer.
+    /// Sends an engine's request to the loop and waits for the answer.
     pub async fn call(&self, session: u64, peer: &str, request: Request) -> Answer {
+        self.ask(session, peer, Ask::Engine(request)).await
+    }
+
+    /// Sends a question to the loop and waits for the answer.
+    pub async fn ask(&self, session: u64, peer: &str, ask: Ask) -> Answer {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let call = ConsoleCall {
             session,
             peer: peer.to_owned(),
-            request,
+            ask,
             reply,
         };
         if self.to_loop.send(call).is_err() {
@@ -71,13 +95,44 @@ impl Bridge {
         let call = ConsoleCall {
             session,
             peer: peer.to_owned(),
-            request,
+            ask: Ask::Engine(request),
             reply,
         };
         if self.to_loop.send(call).is_ok() {
             (self.wake)();
         }
     }
+}
+
+/// Lets the IP filter decide on a new connection to `service` (docs/console.md): true when it
+/// is to be served. A rejected connection is reset at once; a dropped one gets no answer and
+/// no data, its bytes are read and thrown away until the peer gives up or
+/// [`m2285_core::admin::DROP_HOLD`] passes, then it is reset.
+pub async fn admitted(
+    stream: &mut tokio::net::TcpStream,
+    service: Service,
+    bridge: &Bridge,
+    session: u64,
+    peer: &str,
+) -> bool {
+    let Ok(addr) = stream.peer_addr() else {
+        return false;
+    };
+    let verdict = match bridge.ask(session, peer, Ask::Screen(service, addr)).await {
+        Answer::Done(_) => return true,
+        Answer::Refused(verdict) => verdict,
+        Answer::Config(_) => return false,
+    };
+    if verdict == "drop" {
+        let mut sink = [0u8; 1024];
+        let hold = async {
+            use tokio::io::AsyncReadExt;
+            while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+        };
+        let _ = tokio::time::timeout(m2285_core::admin::DROP_HOLD, hold).await;
+    }
+    let _ = stream.set_zero_linger();
+    false
 }
 
 /// A new session number.

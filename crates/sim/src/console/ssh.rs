@@ -3,8 +3,9 @@
 //! interactive shell (the menus) and exec requests (command mode). The host key is made on first
 //! boot and kept in the state directory (mode 0600).
 
-use super::{engine_now, next_session, Bridge};
+use super::{engine_now, next_session, Ask, Bridge};
 use m2285_console::{Answer, Console, Request, Settings};
+use m2285_core::admin::filter::Service;
 use russh::keys::ssh_key::private::Ed25519Keypair;
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::{PrivateKey, PublicKey};
@@ -79,7 +80,7 @@ pub fn server_config(key: PrivateKey) -> Arc<russh::server::Config> {
 
 /// Serves one SSH connection until it ends.
 pub async fn serve(
-    stream: tokio::net::TcpStream,
+    mut stream: tokio::net::TcpStream,
     config: Arc<russh::server::Config>,
     bridge: Bridge,
     state_dir: Arc<Path>,
@@ -88,9 +89,13 @@ pub async fn serve(
         Ok(a) => format!("ssh {a}"),
         Err(_) => "ssh".to_owned(),
     };
+    let session = next_session();
+    if !super::admitted(&mut stream, Service::Ssh, &bridge, session, &peer).await {
+        return;
+    }
     let connection = SshConnection {
         bridge,
-        session: next_session(),
+        session,
         peer,
         state_dir,
         user: None,
@@ -186,7 +191,11 @@ impl Handler for SshConnection {
         let known = authorized_keys(&self.state_dir)
             .iter()
             .any(|k| k.key_data() == key.public_key.key_data());
-        if known {
+        let ask = Ask::KeyLogin {
+            user: user.to_owned(),
+            known,
+        };
+        if let Answer::Done(_) = self.bridge.ask(self.session, &self.peer, ask).await {
             self.user = Some(user.to_owned());
             Ok(Auth::Accept)
         } else {

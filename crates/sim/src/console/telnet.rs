@@ -3,6 +3,7 @@
 
 use super::{engine_now, next_session, Bridge};
 use m2285_console::{Console, Request, Settings};
+use m2285_core::admin::filter::Service;
 use m2285_telnet::{ConsoleEvent, TelnetConsole};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -18,6 +19,9 @@ pub async fn serve(mut stream: TcpStream, bridge: Bridge) {
         Ok(a) => format!("telnet {a}"),
         Err(_) => "telnet".to_owned(),
     };
+    if !super::admitted(&mut stream, Service::Telnet, &bridge, session, &peer).await {
+        return;
+    }
     let mut telnet = TelnetConsole::new();
     let mut console = Console::new(Settings::default(), engine_now());
     let mut buf = vec![0u8; 4096];

@@ -48,6 +48,9 @@ pub enum Call {
     Web(WebCall),
     /// Accounts, filter, logs, clock (docs/management.md).
     Admin(AdminCall),
+    /// The consoles: the data/console switch and the console sessions; `Some` moves the switch
+    /// (true = console) first.
+    Console(Option<bool>),
 }
 
 /// What the device's web server asks of the device.

@@ -128,6 +128,14 @@ pub enum CtlCommand {
         #[arg(value_name = "set SECONDS", num_args = 0..=2)]
         set: Vec<String>,
     },
+    /// The consoles: the data/console switch, the console sessions (every transport), who holds
+    /// the edit lock, logins, failures and logouts; `ctl console on` puts the serial port on the
+    /// console (9600 8N1), `ctl console off` back on the data port.
+    Console {
+        /// on (console) or off (data); none = report only.
+        #[arg(value_parser = ["on", "off"])]
+        switch: Option<String>,
+    },
     /// Faults at the device's boundaries, with the names of scenario files (docs/scenarios.md):
     /// `ctl fault add serial.bit_errors ber=0.01`, `ctl fault list`, `ctl fault clear [ID]`.
     Fault {
@@ -349,6 +357,12 @@ pub fn run(args: CtlArgs) -> ExitCode {
             "POST",
             &format!("{base}/reset-button"),
             Some(json!({ "hold_ms": hold })),
+        ),
+        CtlCommand::Console { switch: None } => call("GET", &format!("{base}/console"), None),
+        CtlCommand::Console { switch: Some(on) } => call(
+            "POST",
+            &format!("{base}/console"),
+            Some(json!({ "on": on == "on" })),
         ),
         CtlCommand::Events => {
             super::client_streams::events(&format!("{base}/events"), token.as_deref())

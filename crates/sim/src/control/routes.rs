@@ -6,7 +6,7 @@ use m2285_core::lines::InputLine;
 use serde_json::{json, Value};
 
 /// The endpoints, for 404 messages and `GET /`.
-pub const ENDPOINTS: &str = "GET /status, GET /signals, POST /signals, POST /break, GET /config, GET /config/KEY, PUT /config/KEY, POST /config, GET /config/export, POST /config/import, GET /store, POST /apply, POST /discard, POST /save, POST /reboot, POST /power-cycle, POST /factory-reset, POST /reset-button, GET /events, GET /faults, POST /faults, DELETE /faults, DELETE /faults/ID, GET /log?after=N, DELETE /log, GET /port-log, DELETE /port-log, GET /users, POST /users, DELETE /users/NAME, GET /filter, POST /filter, DELETE /filter, DELETE /filter/N, GET /clock, POST /clock";
+pub const ENDPOINTS: &str = "GET /status, GET /signals, POST /signals, POST /break, GET /config, GET /config/KEY, PUT /config/KEY, POST /config, GET /config/export, POST /config/import, GET /store, POST /apply, POST /discard, POST /save, POST /reboot, POST /power-cycle, POST /factory-reset, POST /reset-button, GET /events, GET /faults, POST /faults, DELETE /faults, DELETE /faults/ID, GET /log?after=N, DELETE /log, GET /port-log, DELETE /port-log, GET /users, POST /users, DELETE /users/NAME, GET /filter, POST /filter, DELETE /filter, DELETE /filter/N, GET /clock, POST /clock, GET /console, POST /console";
 
 /// Longest break the API sends (a minute; longer is surely a mistake).
 const MAX_BREAK_MS: u64 = 60_000;
@@ -42,17 +42,38 @@ pub fn route(method: &str, path: &str, body: &[u8]) -> Result<Call, Reply> {
                 apply: false,
             })
         }
+        ("GET", "/console") => Ok(Call::Console(None)),
+        ("POST" | "PUT", "/console") => console_switch(&json_body(body)?),
         (_, p) if p == "/faults" || p.starts_with("/faults/") => {
             super::faults::route(method, p, body)
         }
         ("GET", "" | "/") => Err(Reply::ok(json!({ "endpoints": ENDPOINTS }))),
-        (_, "/status" | "/signals" | "/break" | "/config" | "/events") => Err(Reply::error(
-            405,
-            format!("method {method} not allowed on {path}; endpoints are {ENDPOINTS}"),
-        )),
+        (_, "/status" | "/signals" | "/break" | "/config" | "/events" | "/console") => {
+            Err(Reply::error(
+                405,
+                format!("method {method} not allowed on {path}; endpoints are {ENDPOINTS}"),
+            ))
+        }
         _ => Err(Reply::error(
             404,
             format!("no endpoint {method} {path}; endpoints are {ENDPOINTS}"),
+        )),
+    }
+}
+
+/// `{"on": true}` puts the data/console switch at "console", `{"on": false}` back at "data".
+fn console_switch(body: &Value) -> Result<Call, Reply> {
+    match body {
+        Value::Object(m) if m.len() == 1 => match m.get("on") {
+            Some(Value::Bool(on)) => Ok(Call::Console(Some(*on))),
+            _ => Err(Reply::error(
+                400,
+                "body: expected {\"on\": true} (console) or {\"on\": false} (data)",
+            )),
+        },
+        _ => Err(Reply::error(
+            400,
+            "body: expected {\"on\": true} (console) or {\"on\": false} (data)",
         )),
     }
 }

@@ -5,6 +5,7 @@
 use super::control_calls::{config_refused, store_error};
 use super::Runtime;
 use crate::control::{AdminCall, Reply};
+use m2285_core::admin::accounts::is_last_manager;
 use m2285_core::config::{FilterRule, User};
 use m2285_core::Config;
 use m2285_time::Instant;
@@ -54,16 +55,12 @@ impl Runtime {
             AdminCall::UserDelete { name, apply } => {
                 let mut c = self.device.staged_config().clone();
                 let before = c.system.users.len();
+                let last = is_last_manager(&c.system.users, &name);
                 c.system.users.retain(|u| u.name != name);
                 if c.system.users.len() == before {
                     return Reply::error(404, format!("no account named '{name}'"));
                 }
-                if !c
-                    .system
-                    .users
-                    .iter()
-                    .any(|u| u.role == "admin" || u.role == "root")
-                {
+                if last {
                     return Reply::error(
                         409,
                         format!("'{name}' is the last account that can manage the device; add another admin first"),

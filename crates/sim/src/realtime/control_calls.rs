@@ -44,6 +44,12 @@ impl Runtime {
                 self.fault_call(call, now)
             }
             Call::Admin(call) => self.admin_call(call, now),
+            Call::Console(switch) => {
+                if let Some(on) = switch {
+                    self.set_console_switch(on, now);
+                }
+                Reply::ok(self.console_json(now))
+            }
         };
         let _ = req.reply.send(reply);
     }
@@ -123,6 +129,7 @@ impl Runtime {
             "filter": self.device.admin().filter.counts(),
             "mode": s.host_mode,
             "port_enabled": h.port_enabled,
+            "console_switch": if self.device.console_switch() { "console" } else { "data" },
             "ip": self.ip.to_string(),
             "ports": self.ports,
             "serial": {

@@ -19,6 +19,7 @@ mod netns_fleet;
 mod notify;
 mod ready;
 mod serial;
+mod serial_console;
 mod signals;
 mod snmp;
 mod store_calls;
@@ -94,6 +95,8 @@ pub struct Runtime {
     console_rx: Receiver<crate::console::ConsoleCall>,
     /// The edit lock and the logged-in console sessions.
     console: console_calls::ConsoleState,
+    /// The serial console's session while the data/console switch is at "console".
+    serial_console: Option<serial_console::SerialConsole>,
     listen_failures: Vec<String>,
     ready_announced: bool,
     ip: std::net::IpAddr,
@@ -244,6 +247,7 @@ impl Runtime {
             control_rx,
             console_rx,
             console: console_calls::ConsoleState::default(),
+            serial_console: None,
             listen_failures: Vec::new(),
             ready_announced: false,
             ip: device_ip,
@@ -303,6 +307,7 @@ impl Runtime {
         loop {
             self.device.handle_timeout(now);
             self.serial.watch(&mut self.device, now);
+            self.serial_console_tick(now);
             self.pump(now)?;
             self.watch_pty_writable();
             let timeout = self.timer.arm(self.timeout(now));
@@ -393,6 +398,9 @@ impl Runtime {
         if let Some(d) = self.locating.next_deadline() {
             deadline = deadline.min(d);
         }
+        if let Some(d) = self.serial_console_deadline() {
+            deadline = deadline.min(d);
+        }
         if self.serial.throttled() || self.net.has_throttled() {
             // Room frees up as the line drains; look again soon.
             deadline = deadline.min(now + Duration::from_millis(1));
@@ -403,6 +411,10 @@ impl Runtime {
     /// Reads the serial side, unless a peer is so slow that its queue is full: then the
     /// program's writes wait, like on a real port whose device cannot send on.
     fn read_serial(&mut self, now: Instant) -> Result<(), String> {
+        if self.serial_console_on() {
+            self.serial_console_read(now);
+            return self.pump(now);
+        }
         for _ in 0..MAX_READ_PASSES {
             if self.net.congested() {
                 self.serial.hold();

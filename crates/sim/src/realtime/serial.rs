@@ -29,6 +29,9 @@ pub struct SerialEndpoint {
     /// The rate last set on the PTY for want of a program (`None`: a program may have changed
     /// it since), so an idle port costs no termios calls.
     presented_rate: Option<u32>,
+    /// The console line's rate while the data/console switch is at "console" (the rate shown
+    /// to a program instead of the data port's).
+    console_rate: Option<u32>,
 }
 
 impl SerialEndpoint {
@@ -41,6 +44,7 @@ impl SerialEndpoint {
             throttled: false,
             next_watch: Instant::ZERO,
             presented_rate: None,
+            console_rate: None,
         }
     }
 
@@ -96,6 +100,11 @@ impl SerialEndpoint {
         self.throttled = true;
     }
 
+    /// The program's input may be read again (nothing was left unread).
+    pub fn resume(&mut self) {
+        self.throttled = false;
+    }
+
     /// True when unread input waits for room on the wire.
     pub fn throttled(&self) -> bool {
         self.throttled
@@ -120,6 +129,26 @@ impl SerialEndpoint {
         if keep < bytes.len() {
             device.handle(Event::Line(LineEvent::OutputLost(bytes.len() - keep)), now);
         }
+        self.flush();
+    }
+
+    /// Sets the console line's rate (`Some` while the switch is at "console") and shows it to
+    /// the next program; the data port's rate again with `None`.
+    pub fn set_console_rate(&mut self, rate: Option<u32>) {
+        self.console_rate = rate;
+        self.presented_rate = None;
+        self.pending.clear();
+    }
+
+    /// Writes the console's output to the program on the port; with none, it is lost (the
+    /// console's output is not data and is not counted).
+    pub fn write_console(&mut self, bytes: &[u8]) {
+        if !self.pty.peer_attached() {
+            return;
+        }
+        let room = MAX_PENDING.saturating_sub(self.pending.len());
+        self.pending
+            .extend_from_slice(&bytes[..bytes.len().min(room)]);
         self.flush();
     }
 
@@ -154,7 +183,7 @@ impl SerialEndpoint {
         // (the read that finds nothing more reports it).
         let attached = self.pty.peer_attached() || self.pty.has_input();
         self.set_attached(device, attached, now);
-        if attached {
+        if attached && self.console_rate.is_none() {
             if let Some(baud) = self.pty.observed_baud() {
                 device.handle(Event::Line(LineEvent::ObservedBaud(baud)), now);
             }
@@ -181,7 +210,9 @@ impl SerialEndpoint {
         } else {
             // No program: the port shows the device's rate, so only a rate the next program
             // sets itself can differ from it (HostPty::present_rate).
-            let rate = device.config().port1.serial.baud;
+            let rate = self
+                .console_rate
+                .unwrap_or(device.config().port1.serial.baud);
             if self.presented_rate != Some(rate) {
                 match self.pty.present_rate(rate) {
                     Ok(()) => self.presented_rate = Some(rate),

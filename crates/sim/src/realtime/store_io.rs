@@ -107,6 +107,8 @@ impl Runtime {
             ..self.device.admin().platform_for_reboot()
         };
         let mut device = Device::power_on(config, boots, now + off);
+        // The data/console switch is on the case, not in RAM.
+        device.set_console_switch(self.device.console_switch(), now + off);
         device.set_seed(self.seed.wrapping_add(boots + 1));
         device.set_kept_firmware(super::boot_state::kept_firmware(&self.flash.dir).as_deref());
         device.set_platform(platform);

@@ -4,6 +4,7 @@
 // Each test file uses only some of these helpers (several come from the m2285-harness crate).
 #![allow(dead_code, unused_imports)]
 
+pub mod console;
 pub mod ctl;
 pub mod netns;
 pub mod openssl;
