@@ -165,6 +165,24 @@ pub fn tcp_segment<L: Link + ?Sized>(faults: &mut FaultSet, peer: &L, way: Direc
     }
 }
 
+/// True when a connection attempt's SYN on `peer`'s link vanishes (rolls `net.connect_timeout`
+/// only): for a runtime whose kernel makes the SYNs, which decides once per attempt.
+pub fn syn_lost<L: Link + ?Sized>(faults: &mut FaultSet, peer: &L) -> bool {
+    let mut lost = false;
+    for inst in faults
+        .active_mut()
+        .filter(|i| i.hits_link(Direction::FromDevice, peer))
+    {
+        if let FaultKind::NetConnectTimeout { probability } = inst.spec.kind {
+            if inst.rng.chance(probability) {
+                inst.counters.packets_lost += 1;
+                lost = true;
+            }
+        }
+    }
+    lost
+}
+
 /// The tightest `net.bandwidth` limit on `peer`'s link going `way`, in bits per second.
 pub fn bandwidth<L: Link + ?Sized>(faults: &FaultSet, peer: &L, way: Direction) -> Option<u64> {
     faults
@@ -227,7 +245,10 @@ mod tests {
         assert!((100..300).contains(&lost), "{lost}");
         let mut all = set_with("net.loss", &[("probability", "1")]);
         let o = tcp_segment(&mut all, "peer", Direction::ToDevice);
-        assert!(o.gave_up && o.retransmissions == keepalive::DATA_RETRIES, "{o:?}");
+        assert!(
+            o.gave_up && o.retransmissions == keepalive::DATA_RETRIES,
+            "{o:?}"
+        );
     }
 
     #[test]
@@ -246,8 +267,14 @@ mod tests {
         let mut free = Instant::ZERO;
         let now = Instant::from_millis(1000);
         // 1000 bytes at 80 kbit/s: 100 ms each.
-        assert_eq!(pace(&mut free, now, 1000, 80_000), Instant::from_millis(1100));
-        assert_eq!(pace(&mut free, now, 1000, 80_000), Instant::from_millis(1200));
+        assert_eq!(
+            pace(&mut free, now, 1000, 80_000),
+            Instant::from_millis(1100)
+        );
+        assert_eq!(
+            pace(&mut free, now, 1000, 80_000),
+            Instant::from_millis(1200)
+        );
         assert_eq!(wire_bytes(0), HEADER_BYTES);
         assert_eq!(wire_bytes(1461), 1461 + 2 * HEADER_BYTES);
     }

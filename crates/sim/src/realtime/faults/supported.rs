@@ -13,6 +13,12 @@ pub const SUPPORTED: &[&str] = &[
     "net.latency",
     "net.partition",
     "net.reset",
+    "net.bandwidth",
+    "net.loss",
+    "net.duplicate",
+    "net.reorder",
+    "net.refuse",
+    "net.connect_timeout",
     "tls.corrupt_record",
     "tls.abort_handshake",
     // Carried out by the runtime itself (a power cycle, realtime/store_io.rs), not at a

@@ -15,6 +15,8 @@
 //! A fault's `peer` names the remote end: an address (`127.0.0.5`) or `address:port`, or the
 //! `host:port` the device dialled.
 
+mod connects;
+mod packets;
 mod timers;
 mod tls;
 
@@ -57,6 +59,10 @@ struct Track {
     held_out: usize,
     /// The TLS records seen on it (for the `tls.*` faults).
     tls: m2285_boundary::faults::tls::TlsWatch,
+    /// When each direction's `net.bandwidth` pacing is free again ([`packets::lane`]).
+    free: [Instant; 2],
+    /// `net.connect_timeout` took its SYN: it never connects, the device's timer ends it.
+    black_hole: bool,
 }
 
 impl Track {
@@ -77,6 +83,8 @@ impl Track {
             held_in: 0,
             held_out: 0,
             tls: Default::default(),
+            free: [now; 2],
+            black_hole: false,
         }
     }
 
@@ -86,6 +94,16 @@ impl Track {
             addr: self.addr,
             target: self.target.as_deref(),
         }
+    }
+
+    /// The delay of a segment; when every retransmission of it was lost, TCP gives the
+    /// connection up at the end of that delay.
+    fn give_up_if(&mut self, seen: Result<Duration, Duration>, now: Instant) -> Duration {
+        seen.unwrap_or_else(|d| {
+            self.deadline
+                .get_or_insert((now + d, RETRANSMISSION_TIMEOUT));
+            d
+        })
     }
 }
 
@@ -97,8 +115,11 @@ pub struct FaultyNet {
     tracks: BTreeMap<ConnId, Track>,
     udp_in: VecDeque<(Instant, NetEvent)>,
     udp_out: VecDeque<(Instant, Action)>,
-    /// `Failed` events for connections `tls.abort_handshake` cut, for the next `take_events`.
+    /// Events the faults made for the device (`Failed` for connections `tls.abort_handshake`
+    /// cut, `ConnectFailed` for connects `net.refuse` refused), for the next `take_events`.
     aborted: Vec<NetEvent>,
+    /// When each direction's `net.bandwidth` pacing of datagrams is free again.
+    udp_free: [Instant; 2],
 }
 
 /// The partition instance cutting traffic going `way` on `link`.
@@ -141,6 +162,7 @@ impl FaultyNet {
             udp_in: VecDeque::new(),
             udp_out: VecDeque::new(),
             aborted: Vec::new(),
+            udp_free: [Instant::ZERO; 2],
         }
     }
 
@@ -167,6 +189,9 @@ impl FaultyNet {
                 let conn = *conn;
                 let t = self.tracks.entry(conn).or_insert_with(|| Track::new(now));
                 t.target = Some(format!("{host}:{port}"));
+                if self.connect_faults(conn) {
+                    return None;
+                }
                 self.send_out(conn, action, now);
                 None
             }
@@ -176,6 +201,13 @@ impl FaultyNet {
                 let conn = *conn;
                 match self.tracks.get_mut(&conn) {
                     None => self.inner.execute(registry, action),
+                    Some(t) if t.black_hole => {
+                        // The host never heard of it: only the device's close matters.
+                        if matches!(action, Action::Close { .. }) {
+                            self.tracks.remove(&conn);
+                        }
+                        None
+                    }
                     Some(t) => {
                         match &action {
                             Action::SetKeepalive { params, .. } => t.keepalive = Some(*params),
@@ -217,16 +249,33 @@ impl FaultyNet {
                         c.datagrams_dropped += 1;
                     }
                     drop(faults);
-                    self.trace_dropped(now, &target, "out", data.len());
+                    self.trace_dropped(now, &target, "out", "partition", data.len());
                     return None;
                 }
-                let d = delay(&mut faults, Direction::FromDevice, &matches);
+                let free = &mut self.udp_free[packets::lane(Direction::FromDevice)];
+                let fate = packets::datagram(
+                    &mut faults,
+                    &matches,
+                    Direction::FromDevice,
+                    data.len(),
+                    free,
+                    now,
+                );
                 drop(faults);
-                if d.is_zero() && self.udp_out.is_empty() {
+                let (d, copy) = match fate {
+                    packets::Datagram::Lost(reason) => {
+                        self.trace_dropped(now, &target, "out", reason, data.len());
+                        return None;
+                    }
+                    packets::Datagram::Deliver(d, copy) => (d, copy),
+                };
+                if d.is_zero() && copy.is_none() && self.udp_out.is_empty() {
                     return self.inner.execute(registry, action);
                 }
-                let at = release_at(&self.udp_out, now, d);
-                self.udp_out.push_back((at, action));
+                if let Some(after) = copy {
+                    packets::schedule(&mut self.udp_out, now + after, action.clone());
+                }
+                packets::schedule(&mut self.udp_out, now + d, action);
                 None
             }
             Action::Reset { conn } => {
@@ -245,8 +294,16 @@ impl FaultyNet {
         let mut faults = self.boundary.faults();
         let matches = t.link();
         let cut = cut_by(&faults, Direction::FromDevice, &matches);
-        let d = match action {
+        let d = match &action {
             Action::SetKeepalive { .. } => Duration::ZERO,
+            Action::Send { data, .. } => {
+                let way = Direction::FromDevice;
+                let mut free = t.free[packets::lane(way)];
+                let seen =
+                    packets::segment_delay(&mut faults, &matches, way, data.len(), &mut free, now);
+                t.free[packets::lane(way)] = free;
+                t.give_up_if(seen, now)
+            }
             _ => delay(&mut faults, Direction::FromDevice, &matches),
         };
         drop(faults);
@@ -342,16 +399,26 @@ impl FaultyNet {
                     c.datagrams_dropped += 1;
                 }
                 drop(faults);
-                self.trace_dropped(now, &from.to_string(), "in", data.len());
+                self.trace_dropped(now, &from.to_string(), "in", "partition", data.len());
                 return;
             }
-            let d = delay(&mut faults, Direction::ToDevice, &matches);
+            let free = &mut self.udp_free[packets::lane(Direction::ToDevice)];
+            let way = Direction::ToDevice;
+            let fate = packets::datagram(&mut faults, &matches, way, data.len(), free, now);
             drop(faults);
-            if d.is_zero() && self.udp_in.is_empty() {
-                out.push(event);
-            } else {
-                let at = release_at(&self.udp_in, now, d);
-                self.udp_in.push_back((at, event));
+            match fate {
+                packets::Datagram::Lost(reason) => {
+                    self.trace_dropped(now, &from.to_string(), "in", reason, data.len());
+                }
+                packets::Datagram::Deliver(d, None) if d.is_zero() && self.udp_in.is_empty() => {
+                    out.push(event);
+                }
+                packets::Datagram::Deliver(d, copy) => {
+                    if let Some(after) = copy {
+                        packets::schedule(&mut self.udp_in, now + after, event.clone());
+                    }
+                    packets::schedule(&mut self.udp_in, now + d, event);
+                }
             }
             return;
         }
@@ -372,8 +439,29 @@ impl FaultyNet {
         }
         let mut faults = self.boundary.faults();
         let matches = t.link();
+        if matches!(event, NetEvent::Accepted { .. })
+            && net_rule::refuse(faults.set_mut(), &matches)
+        {
+            // A refusing host answers the SYN with a reset: the peer's connect fails, the
+            // device never hears of it.
+            drop(faults);
+            tracing::info!(?conn, "net.refuse: incoming connection reset");
+            self.tracks.remove(&conn);
+            self.inner.abort(&self.registry, conn);
+            return;
+        }
         let cut = cut_by(&faults, Direction::ToDevice, &matches).is_some();
-        let d = delay(&mut faults, Direction::ToDevice, &matches);
+        let d = match &event {
+            NetEvent::Received { data, .. } => {
+                let way = Direction::ToDevice;
+                let mut free = t.free[packets::lane(way)];
+                let seen =
+                    packets::segment_delay(&mut faults, &matches, way, data.len(), &mut free, now);
+                t.free[packets::lane(way)] = free;
+                t.give_up_if(seen, now)
+            }
+            _ => delay(&mut faults, Direction::ToDevice, &matches),
+        };
         drop(faults);
         if !cut && d.is_zero() && t.inbound.is_empty() {
             self.deliver(conn, event, now, out);
@@ -460,13 +548,20 @@ impl FaultyNet {
         Some(e)
     }
 
-    fn trace_dropped(&self, now: Instant, peer: &str, dir: &'static str, len: usize) {
+    fn trace_dropped(
+        &self,
+        now: Instant,
+        peer: &str,
+        dir: &'static str,
+        reason: &'static str,
+        len: usize,
+    ) {
         self.boundary.tracer.record(
             now,
             TraceEvent::Dropped {
                 peer: peer.to_owned(),
                 dir,
-                reason: "partition",
+                reason,
                 flags: "udp".into(),
                 len,
             },
