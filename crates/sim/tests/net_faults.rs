@@ -267,3 +267,81 @@ fn a_connect_whose_syn_vanishes_ends_by_the_device_timeout() {
     assert!(server.accept(Duration::from_millis(300)).is_none());
     assert_eq!(count(&counters(&sim, "void"), "packets_lost"), 1);
 }
+
+/// Parses `tshark -z follow,tcp,raw,0` output: the client's bytes (flush left) and the
+/// server's (indented).
+fn follow(stdout: &str) -> (Vec<u8>, Vec<u8>) {
+    let mut client = Vec::new();
+    let mut server = Vec::new();
+    for line in stdout.lines() {
+        let (hex, to) = match line.strip_prefix('\t') {
+            Some(h) => (h, &mut server),
+            None => (line, &mut client),
+        };
+        if !hex.is_empty() && hex.len() % 2 == 0 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            for pair in hex.as_bytes().chunks(2) {
+                let text = std::str::from_utf8(pair).unwrap_or("00");
+                to.push(u8::from_str_radix(text, 16).unwrap_or(0));
+            }
+        }
+    }
+    (client, server)
+}
+
+#[test]
+fn the_pcap_holds_the_host_sockets_bytes_and_tshark_follows_the_stream() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("pcap");
+    let path = dir.join("net.pcap");
+    let path_arg = path.to_string_lossy().into_owned();
+    let (mut sim, mut peer, mut serial) = session(&["--pcap", &path_arg]);
+    sim.ctl_ok(&["fault", "add", "net.duplicate", "probability=1"]);
+    peer.write_all(b"hello from the peer").expect("write");
+    assert_eq!(read_for(&mut serial, 19, T), b"hello from the peer");
+    serial.write_all(b"and from the device").expect("write");
+    assert_eq!(read_for(&mut peer, 19, T), b"and from the device");
+    drop(peer);
+    sim.wait_event("session_closed", T);
+    let meta = std::fs::metadata(&path).expect("the pcap exists");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let pcap = std::fs::read(&path).expect("read pcap");
+    assert_eq!(&pcap[..4], &[0x4d, 0x3c, 0xb2, 0xa1], "nanosecond pcap");
+    let out = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(&path)
+        .args(["-q", "-z", "follow,tcp,raw,0"])
+        .output()
+        .expect("tshark (scripts/setup installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The peer opened the connection: it is the client. Duplicates do not show on a host
+    // socket: each byte is there once.
+    let (from_peer, from_device) = follow(&stdout);
+    assert_eq!(from_peer, b"hello from the peer", "{stdout}");
+    assert_eq!(from_device, b"and from the device", "{stdout}");
+    let flags = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(&path)
+        .args(["-T", "fields", "-e", "tcp.flags.str", "-e", "ip.src"])
+        .output()
+        .expect("tshark");
+    let text = String::from_utf8_lossy(&flags.stdout);
+    let device_ip = sim.ip.to_string();
+    // Handshake from the peer, the device's FIN answers the peer's.
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|l| l.contains("S") && !l.contains(&device_ip)),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("F") && l.contains(&device_ip)),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

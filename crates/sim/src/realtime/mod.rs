@@ -16,6 +16,7 @@ pub mod faults;
 pub mod fleet;
 mod member;
 mod notify;
+pub mod pcap;
 mod serial;
 mod signals;
 mod snmp;
@@ -164,11 +165,12 @@ impl Runtime {
         }
         let tracer = trace::Tracer::open(args.trace.as_deref())?;
         let boundary = faults::Boundary::new(seed, tracer.clone());
-        let net = faults::FaultyNet::new(
+        let mut net = faults::FaultyNet::new(
             HostNet::new(args.ip, config.sim.free_ports, tokens),
             poll.registry().try_clone().map_err(|e| e.to_string())?,
             boundary.clone(),
         );
+        net.set_capture(pcap::HostCapture::open(args.pcap.as_deref())?);
         let (control_tx, control_rx) = crossbeam_channel::unbounded();
         let (control, member) = if fleet_member {
             let handle = MemberHandle::new(control_tx.clone(), wake_tx.clone(), waker.clone());

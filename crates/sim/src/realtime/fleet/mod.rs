@@ -61,6 +61,7 @@ fn device_args(args: &FleetArgs, index: usize) -> Result<RunArgs, String> {
         attach: None,
         seed: args.seed.map(|s| s.wrapping_add(index as u64)),
         trace: None,
+        pcap: None,
     })
 }
 

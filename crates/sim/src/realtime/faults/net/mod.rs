@@ -15,12 +15,14 @@
 //! A fault's `peer` names the remote end: an address (`127.0.0.5`) or `address:port`, or the
 //! `host:port` the device dialled.
 
+mod capture;
 mod connects;
 mod packets;
 mod timers;
 mod tls;
 
 use super::{Boundary, Faults};
+use crate::realtime::pcap::HostCapture;
 use m2285_boundary::faults::net as net_rule;
 use m2285_boundary::faults::peer::HostLink;
 use m2285_boundary::faults::{Direction, FaultKind};
@@ -120,6 +122,8 @@ pub struct FaultyNet {
     aborted: Vec<NetEvent>,
     /// When each direction's `net.bandwidth` pacing of datagrams is free again.
     udp_free: [Instant; 2],
+    /// The `--pcap` capture of the host sockets.
+    capture: HostCapture,
 }
 
 /// The partition instance cutting traffic going `way` on `link`.
@@ -163,7 +167,13 @@ impl FaultyNet {
             udp_out: VecDeque::new(),
             aborted: Vec::new(),
             udp_free: [Instant::ZERO; 2],
+            capture: HostCapture::default(),
         }
+    }
+
+    /// Captures what crosses the host sockets from now on into `capture` (`--pcap`).
+    pub fn set_capture(&mut self, capture: HostCapture) {
+        self.capture = capture;
     }
 
     /// The boundary shared with the serial side (faults, trace).
@@ -200,7 +210,7 @@ impl FaultyNet {
             | Action::SetKeepalive { conn, .. } => {
                 let conn = *conn;
                 match self.tracks.get_mut(&conn) {
-                    None => self.inner.execute(registry, action),
+                    None => self.host_execute(registry, action, now),
                     Some(t) if t.black_hole => {
                         // The host never heard of it: only the device's close matters.
                         if matches!(action, Action::Close { .. }) {
@@ -270,7 +280,7 @@ impl FaultyNet {
                     packets::Datagram::Deliver(d, copy) => (d, copy),
                 };
                 if d.is_zero() && copy.is_none() && self.udp_out.is_empty() {
-                    return self.inner.execute(registry, action);
+                    return self.host_execute(registry, action, now);
                 }
                 if let Some(after) = copy {
                     packets::schedule(&mut self.udp_out, now + after, action.clone());
@@ -280,9 +290,9 @@ impl FaultyNet {
             }
             Action::Reset { conn } => {
                 self.tracks.remove(conn);
-                self.inner.execute(registry, action)
+                self.host_execute(registry, action, now)
             }
-            _ => self.inner.execute(registry, action),
+            _ => self.host_execute(registry, action, now),
         }
     }
 
@@ -342,6 +352,7 @@ impl FaultyNet {
             // On loopback the peer's ACK comes back at once: the connection was heard from.
             t.last_heard = now;
         }
+        self.capture_out(&action, now);
         if let Some(rest) = self.inner.execute(&self.registry, action) {
             tracing::debug!(?rest, "action not handled by the host network");
         }
@@ -370,6 +381,7 @@ impl FaultyNet {
         self.resets(now, &mut out);
         self.refresh_cuts(now);
         for event in self.inner.take_events() {
+            self.capture_in(&event, now);
             self.route_in(event, now, &mut out);
         }
         self.release(now, &mut out);
@@ -447,6 +459,7 @@ impl FaultyNet {
             drop(faults);
             tracing::info!(?conn, "net.refuse: incoming connection reset");
             self.tracks.remove(&conn);
+            self.capture.reset(now, conn, true);
             self.inner.abort(&self.registry, conn);
             return;
         }
@@ -512,6 +525,7 @@ impl FaultyNet {
         }
         while self.udp_out.front().is_some_and(|(at, _)| *at <= now) {
             if let Some((_, a)) = self.udp_out.pop_front() {
+                self.capture_out(&a, now);
                 self.inner.execute(&self.registry, a);
             }
         }
