@@ -118,6 +118,19 @@ impl HostNet {
         }
     }
 
+    /// The device's own address of connection `conn`, while its socket is open (for a capture
+    /// of the host sockets).
+    pub fn local_addr(&self, conn: ConnId) -> Option<SocketAddr> {
+        let (c, _) = self.conns.get(&conn)?;
+        c.stream.local_addr().ok()
+    }
+
+    /// The device's own address of the UDP socket of `listener`, while it is open.
+    pub fn udp_local_addr(&self, listener: ListenerId) -> Option<SocketAddr> {
+        let (s, _) = self.udp.get(&listener)?;
+        s.local_addr().ok()
+    }
+
     /// True when `token` is one of this layer's sockets.
     pub fn owns(&self, token: Token) -> bool {
         self.by_token.contains_key(&token)

@@ -193,6 +193,10 @@ pub struct RunArgs {
     /// data, passwords included: it is created mode 0600.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// Write the bytes on the device's host sockets to FILE as a pcap, with synthesised
+    /// Ethernet/IP/TCP/UDP headers (docs/traces.md). It holds the data: created mode 0600.
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
     /// Network options of the namespace mode.
     #[command(flatten)]
     pub netns: NetnsArgs,

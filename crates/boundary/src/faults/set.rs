@@ -28,6 +28,14 @@ pub struct Counters {
     pub datagrams_dropped: u64,
     /// Sessions that failed because of it (keep-alive or retransmission timeout, reset).
     pub sessions_failed: u64,
+    /// Packets it lost (`net.loss`, `net.connect_timeout`): on TCP each costs a retransmission.
+    pub packets_lost: u64,
+    /// Packets it delivered twice (`net.duplicate`; TCP discards the copy).
+    pub packets_duplicated: u64,
+    /// Packets it held back (`net.reorder`).
+    pub packets_reordered: u64,
+    /// Connection attempts it refused (`net.refuse`).
+    pub connections_refused: u64,
 }
 
 /// One injected fault.

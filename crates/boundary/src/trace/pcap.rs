@@ -154,6 +154,12 @@ impl PcapWriter {
     pub fn into_bytes(self) -> Vec<u8> {
         self.buf
     }
+
+    /// The bytes written since the last call (the file header first): for a runtime that
+    /// streams the capture to a file as it goes instead of keeping it in memory.
+    pub fn take_bytes(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.buf)
+    }
 }
 
 /// A locally administered MAC address made from an IPv4 address.

@@ -102,19 +102,12 @@ mod tests {
             br#"{"name":"serial.bit_errors","params":{"ber":"often"}}"#,
         ));
         assert!(s == 400 && e.contains("`ber`"), "{e}");
-        let (s, e) = error(route(
-            "POST",
-            "/faults",
-            br#"{"name":"net.duplicate","params":{"probability":0.1}}"#,
-        ));
-        assert!(s == 400 && e.contains("only in virtual time"), "{e}");
-        // net.loss passes here: the loop carries it out with --netns and refuses it otherwise.
-        assert!(route(
+        let loss = route(
             "POST",
             "/faults",
             br#"{"name":"net.loss","params":{"probability":0.1}}"#,
-        )
-        .is_ok());
+        );
+        assert!(matches!(loss, Ok(Call::FaultAdd { .. })), "{loss:?}");
         assert_eq!(error(route("PUT", "/faults", b"")).0, 405);
         assert_eq!(error(route("POST", "/faults", b"[1]")).0, 400);
     }

@@ -1,7 +1,7 @@
 //! The loop's side of the control API's fault calls: add, list and clear faults at the
 //! boundaries (docs/control-api.md).
 
-use super::{faults, Runtime};
+use super::Runtime;
 use crate::control::{Call, Reply};
 use m2285_boundary::faults::{FaultKind, FaultSpec};
 use m2285_time::Instant;
@@ -17,16 +17,6 @@ impl Runtime {
         match call {
             Call::FaultAdd { spec, .. } if spec.name == "device.power_cycle" => {
                 self.power_cycle_fault(&spec, now)
-            }
-            Call::FaultAdd { spec, .. } if faults::supported::NETNS_ONLY.contains(&spec.name) => {
-                Reply::error(
-                    400,
-                    format!(
-                        "{}: only in virtual time (m2285-sim run) or with --netns, where the \
-                         kernel carries it out at the device's link (docs/network.md)",
-                        spec.name
-                    ),
-                )
             }
             Call::FaultAdd { spec, params } => {
                 let mut f = boundary.faults();

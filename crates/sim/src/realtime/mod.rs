@@ -17,6 +17,7 @@ pub mod fleet;
 mod member;
 mod netns_fleet;
 mod notify;
+pub mod pcap;
 mod ready;
 mod serial;
 mod serial_console;
@@ -178,11 +179,12 @@ impl Runtime {
         }
         let tracer = trace::Tracer::open(args.trace.as_deref())?;
         let boundary = faults::Boundary::new(seed, tracer.clone());
-        let net = faults::FaultyNet::new(
+        let mut net = faults::FaultyNet::new(
             HostNet::new(device_ip, services.sim.free_ports, tokens),
             poll.registry().try_clone().map_err(|e| e.to_string())?,
             boundary.clone(),
         );
+        net.set_capture(pcap::HostCapture::open(args.pcap.as_deref())?);
         let (control_tx, control_rx) = crossbeam_channel::unbounded();
         let (control, member) = if fleet_member {
             let handle = MemberHandle::new(control_tx.clone(), wake_tx.clone(), waker.clone());

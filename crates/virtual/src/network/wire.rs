@@ -9,10 +9,6 @@ use crate::trace::TraceEvent;
 use m2285_core::io::{ListenerId, Transport};
 use m2285_time::Instant;
 use std::net::SocketAddrV4;
-use std::time::Duration;
-
-/// Ethernet + IPv4 + TCP header bytes, counted against the bandwidth.
-const HEADER_BYTES: u64 = 54;
 
 pub(super) fn way(to: Side) -> Direction {
     match to {
@@ -210,12 +206,8 @@ impl SimNet {
         };
         let depart = match limit {
             Some(bps) => {
-                let bits = u128::from(payload as u64 + HEADER_BYTES) * 8;
-                let ns = (bits * 1_000_000_000).div_ceil(u128::from(bps));
                 let free = &mut self.hosts[host].link_free[usize::from(to == Side::Peer)];
-                let start = (*free).max(ctx.now);
-                *free = start + Duration::from_nanos(u64::try_from(ns).unwrap_or(u64::MAX));
-                *free
+                net::pace(free, ctx.now, payload as u64 + net::HEADER_BYTES, bps)
             }
             None => ctx.now,
         };

@@ -13,16 +13,18 @@ pub const SUPPORTED: &[&str] = &[
     "net.latency",
     "net.partition",
     "net.reset",
+    "net.bandwidth",
+    "net.loss",
+    "net.duplicate",
+    "net.reorder",
+    "net.refuse",
+    "net.connect_timeout",
     "tls.corrupt_record",
     "tls.abort_handshake",
     // Carried out by the runtime itself (a power cycle, realtime/store_io.rs), not at a
     // boundary: the loop takes it before the boundaries see it.
     "device.power_cycle",
 ];
-
-/// Faults only the network-namespace mode carries out, with the kernel's tools at the device's
-/// link (docs/network.md); the loop refuses them without `--netns`.
-pub const NETNS_ONLY: &[&str] = &["net.bandwidth", "net.loss"];
 
 /// Reads a fault as the virtual-time runtime does, then refuses those real time cannot carry.
 /// Every mistake names its parameter (or the fault) and what is allowed.
@@ -32,12 +34,10 @@ pub fn parse(name: &str, params: &[(String, String)]) -> Result<FaultSpec, Strin
             let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
             format!("{name}: {}", list.join("; "))
         })?;
-    if !SUPPORTED.contains(&spec.name) && !NETNS_ONLY.contains(&spec.name) {
+    if !SUPPORTED.contains(&spec.name) {
         return Err(format!(
-            "{name}: only in virtual time (m2285-sim run); the real-time simulator takes {}, \
-             and with --netns also {}",
-            SUPPORTED.join(", "),
-            NETNS_ONLY.join(", ")
+            "{name}: only in virtual time (m2285-sim run); the real-time simulator takes {}",
+            SUPPORTED.join(", ")
         ));
     }
     Ok(spec)

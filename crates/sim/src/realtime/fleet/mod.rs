@@ -62,6 +62,7 @@ fn device_args(args: &FleetArgs, index: usize) -> Result<RunArgs, String> {
         seed: args.seed.map(|s| s.wrapping_add(index as u64)),
         trace: None,
         netns: crate::cli::NetnsArgs::default(),
+        pcap: None,
     })
 }
 

@@ -15,10 +15,14 @@
 //! A fault's `peer` names the remote end: an address (`127.0.0.5`) or `address:port`, or the
 //! `host:port` the device dialled.
 
+mod capture;
+mod connects;
+mod packets;
 mod timers;
 mod tls;
 
 use super::{Boundary, Faults};
+use crate::realtime::pcap::HostCapture;
 use m2285_boundary::faults::net as net_rule;
 use m2285_boundary::faults::peer::HostLink;
 use m2285_boundary::faults::{Direction, FaultKind};
@@ -57,6 +61,10 @@ struct Track {
     held_out: usize,
     /// The TLS records seen on it (for the `tls.*` faults).
     tls: m2285_boundary::faults::tls::TlsWatch,
+    /// When each direction's `net.bandwidth` pacing is free again ([`packets::lane`]).
+    free: [Instant; 2],
+    /// `net.connect_timeout` took its SYN: it never connects, the device's timer ends it.
+    black_hole: bool,
 }
 
 impl Track {
@@ -77,6 +85,8 @@ impl Track {
             held_in: 0,
             held_out: 0,
             tls: Default::default(),
+            free: [now; 2],
+            black_hole: false,
         }
     }
 
@@ -86,6 +96,16 @@ impl Track {
             addr: self.addr,
             target: self.target.as_deref(),
         }
+    }
+
+    /// The delay of a segment; when every retransmission of it was lost, TCP gives the
+    /// connection up at the end of that delay.
+    fn give_up_if(&mut self, seen: Result<Duration, Duration>, now: Instant) -> Duration {
+        seen.unwrap_or_else(|d| {
+            self.deadline
+                .get_or_insert((now + d, RETRANSMISSION_TIMEOUT));
+            d
+        })
     }
 }
 
@@ -97,8 +117,13 @@ pub struct FaultyNet {
     tracks: BTreeMap<ConnId, Track>,
     udp_in: VecDeque<(Instant, NetEvent)>,
     udp_out: VecDeque<(Instant, Action)>,
-    /// `Failed` events for connections `tls.abort_handshake` cut, for the next `take_events`.
+    /// Events the faults made for the device (`Failed` for connections `tls.abort_handshake`
+    /// cut, `ConnectFailed` for connects `net.refuse` refused), for the next `take_events`.
     aborted: Vec<NetEvent>,
+    /// When each direction's `net.bandwidth` pacing of datagrams is free again.
+    udp_free: [Instant; 2],
+    /// The `--pcap` capture of the host sockets.
+    capture: HostCapture,
 }
 
 /// The partition instance cutting traffic going `way` on `link`.
@@ -141,7 +166,14 @@ impl FaultyNet {
             udp_in: VecDeque::new(),
             udp_out: VecDeque::new(),
             aborted: Vec::new(),
+            udp_free: [Instant::ZERO; 2],
+            capture: HostCapture::default(),
         }
+    }
+
+    /// Captures what crosses the host sockets from now on into `capture` (`--pcap`).
+    pub fn set_capture(&mut self, capture: HostCapture) {
+        self.capture = capture;
     }
 
     /// The boundary shared with the serial side (faults, trace).
@@ -167,6 +199,9 @@ impl FaultyNet {
                 let conn = *conn;
                 let t = self.tracks.entry(conn).or_insert_with(|| Track::new(now));
                 t.target = Some(format!("{host}:{port}"));
+                if self.connect_faults(conn) {
+                    return None;
+                }
                 self.send_out(conn, action, now);
                 None
             }
@@ -175,7 +210,14 @@ impl FaultyNet {
             | Action::SetKeepalive { conn, .. } => {
                 let conn = *conn;
                 match self.tracks.get_mut(&conn) {
-                    None => self.inner.execute(registry, action),
+                    None => self.host_execute(registry, action, now),
+                    Some(t) if t.black_hole => {
+                        // The host never heard of it: only the device's close matters.
+                        if matches!(action, Action::Close { .. }) {
+                            self.tracks.remove(&conn);
+                        }
+                        None
+                    }
                     Some(t) => {
                         match &action {
                             Action::SetKeepalive { params, .. } => t.keepalive = Some(*params),
@@ -217,23 +259,40 @@ impl FaultyNet {
                         c.datagrams_dropped += 1;
                     }
                     drop(faults);
-                    self.trace_dropped(now, &target, "out", data.len());
+                    self.trace_dropped(now, &target, "out", "partition", data.len());
                     return None;
                 }
-                let d = delay(&mut faults, Direction::FromDevice, &matches);
+                let free = &mut self.udp_free[packets::lane(Direction::FromDevice)];
+                let fate = packets::datagram(
+                    &mut faults,
+                    &matches,
+                    Direction::FromDevice,
+                    data.len(),
+                    free,
+                    now,
+                );
                 drop(faults);
-                if d.is_zero() && self.udp_out.is_empty() {
-                    return self.inner.execute(registry, action);
+                let (d, copy) = match fate {
+                    packets::Datagram::Lost(reason) => {
+                        self.trace_dropped(now, &target, "out", reason, data.len());
+                        return None;
+                    }
+                    packets::Datagram::Deliver(d, copy) => (d, copy),
+                };
+                if d.is_zero() && copy.is_none() && self.udp_out.is_empty() {
+                    return self.host_execute(registry, action, now);
                 }
-                let at = release_at(&self.udp_out, now, d);
-                self.udp_out.push_back((at, action));
+                if let Some(after) = copy {
+                    packets::schedule(&mut self.udp_out, now + after, action.clone());
+                }
+                packets::schedule(&mut self.udp_out, now + d, action);
                 None
             }
             Action::Reset { conn } => {
                 self.tracks.remove(conn);
-                self.inner.execute(registry, action)
+                self.host_execute(registry, action, now)
             }
-            _ => self.inner.execute(registry, action),
+            _ => self.host_execute(registry, action, now),
         }
     }
 
@@ -245,8 +304,16 @@ impl FaultyNet {
         let mut faults = self.boundary.faults();
         let matches = t.link();
         let cut = cut_by(&faults, Direction::FromDevice, &matches);
-        let d = match action {
+        let d = match &action {
             Action::SetKeepalive { .. } => Duration::ZERO,
+            Action::Send { data, .. } => {
+                let way = Direction::FromDevice;
+                let mut free = t.free[packets::lane(way)];
+                let seen =
+                    packets::segment_delay(&mut faults, &matches, way, data.len(), &mut free, now);
+                t.free[packets::lane(way)] = free;
+                t.give_up_if(seen, now)
+            }
             _ => delay(&mut faults, Direction::FromDevice, &matches),
         };
         drop(faults);
@@ -285,6 +352,7 @@ impl FaultyNet {
             // On loopback the peer's ACK comes back at once: the connection was heard from.
             t.last_heard = now;
         }
+        self.capture_out(&action, now);
         if let Some(rest) = self.inner.execute(&self.registry, action) {
             tracing::debug!(?rest, "action not handled by the host network");
         }
@@ -313,6 +381,7 @@ impl FaultyNet {
         self.resets(now, &mut out);
         self.refresh_cuts(now);
         for event in self.inner.take_events() {
+            self.capture_in(&event, now);
             self.route_in(event, now, &mut out);
         }
         self.release(now, &mut out);
@@ -342,16 +411,26 @@ impl FaultyNet {
                     c.datagrams_dropped += 1;
                 }
                 drop(faults);
-                self.trace_dropped(now, &from.to_string(), "in", data.len());
+                self.trace_dropped(now, &from.to_string(), "in", "partition", data.len());
                 return;
             }
-            let d = delay(&mut faults, Direction::ToDevice, &matches);
+            let free = &mut self.udp_free[packets::lane(Direction::ToDevice)];
+            let way = Direction::ToDevice;
+            let fate = packets::datagram(&mut faults, &matches, way, data.len(), free, now);
             drop(faults);
-            if d.is_zero() && self.udp_in.is_empty() {
-                out.push(event);
-            } else {
-                let at = release_at(&self.udp_in, now, d);
-                self.udp_in.push_back((at, event));
+            match fate {
+                packets::Datagram::Lost(reason) => {
+                    self.trace_dropped(now, &from.to_string(), "in", reason, data.len());
+                }
+                packets::Datagram::Deliver(d, None) if d.is_zero() && self.udp_in.is_empty() => {
+                    out.push(event);
+                }
+                packets::Datagram::Deliver(d, copy) => {
+                    if let Some(after) = copy {
+                        packets::schedule(&mut self.udp_in, now + after, event.clone());
+                    }
+                    packets::schedule(&mut self.udp_in, now + d, event);
+                }
             }
             return;
         }
@@ -372,8 +451,30 @@ impl FaultyNet {
         }
         let mut faults = self.boundary.faults();
         let matches = t.link();
+        if matches!(event, NetEvent::Accepted { .. })
+            && net_rule::refuse(faults.set_mut(), &matches)
+        {
+            // A refusing host answers the SYN with a reset: the peer's connect fails, the
+            // device never hears of it.
+            drop(faults);
+            tracing::info!(?conn, "net.refuse: incoming connection reset");
+            self.tracks.remove(&conn);
+            self.capture.reset(now, conn, true);
+            self.inner.abort(&self.registry, conn);
+            return;
+        }
         let cut = cut_by(&faults, Direction::ToDevice, &matches).is_some();
-        let d = delay(&mut faults, Direction::ToDevice, &matches);
+        let d = match &event {
+            NetEvent::Received { data, .. } => {
+                let way = Direction::ToDevice;
+                let mut free = t.free[packets::lane(way)];
+                let seen =
+                    packets::segment_delay(&mut faults, &matches, way, data.len(), &mut free, now);
+                t.free[packets::lane(way)] = free;
+                t.give_up_if(seen, now)
+            }
+            _ => delay(&mut faults, Direction::ToDevice, &matches),
+        };
         drop(faults);
         if !cut && d.is_zero() && t.inbound.is_empty() {
             self.deliver(conn, event, now, out);
@@ -424,6 +525,7 @@ impl FaultyNet {
         }
         while self.udp_out.front().is_some_and(|(at, _)| *at <= now) {
             if let Some((_, a)) = self.udp_out.pop_front() {
+                self.capture_out(&a, now);
                 self.inner.execute(&self.registry, a);
             }
         }
@@ -460,13 +562,20 @@ impl FaultyNet {
         Some(e)
     }
 
-    fn trace_dropped(&self, now: Instant, peer: &str, dir: &'static str, len: usize) {
+    fn trace_dropped(
+        &self,
+        now: Instant,
+        peer: &str,
+        dir: &'static str,
+        reason: &'static str,
+        len: usize,
+    ) {
         self.boundary.tracer.record(
             now,
             TraceEvent::Dropped {
                 peer: peer.to_owned(),
                 dir,
-                reason: "partition",
+                reason,
                 flags: "udp".into(),
                 len,
             },

@@ -41,6 +41,7 @@ impl FaultyNet {
         for conn in revive {
             let dead = self.tracks.get(&conn).is_some_and(|t| t.dead);
             if dead {
+                self.capture.reset(now, conn, true);
                 self.inner.abort(&self.registry, conn);
                 self.tracks.remove(&conn);
             } else if let Some(t) = self.tracks.get_mut(&conn) {
@@ -103,6 +104,7 @@ impl FaultyNet {
                 .map(|(c, _)| *c)
                 .collect();
             for conn in &hit {
+                self.capture.reset(now, *conn, true);
                 self.inner.abort(&self.registry, *conn);
                 let told = self
                     .tracks
