@@ -516,6 +516,20 @@ fn pages_in_headless_chromium_over_https() {
         assert!(wait_text(&c, "control-result", "DELETE")
             .await
             .contains("200"));
+        // The data/console switch: to console and back, each shown once the device says so.
+        for (shown, answer) in [
+            ("console", r#""switch": "console""#),
+            ("data", r#""switch": "data""#),
+        ] {
+            c.find(Locator::Id("switch-toggle"))
+                .await
+                .expect("switch")
+                .click()
+                .await
+                .expect("click");
+            wait_text(&c, "control-result", answer).await;
+            wait_text(&c, "console-switch", shown).await;
+        }
         c.close().await.expect("close");
     });
 

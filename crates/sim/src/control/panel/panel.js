@@ -47,6 +47,7 @@ async function poll() {
     const sig = s.signals || {}, io = Object.assign({}, sig.inputs, sig.outputs);
     for (const k of ["dtr", "rts", "dsr", "cts", "dcd", "ri"]) led("sig-" + k, io[k]);
     $("ip").textContent = s.ip || "";
+    $("console-switch").textContent = s.console_switch || "data";
     table("serial", s.serial); table("counters", c);
     table("sessions", Object.fromEntries((s.sessions || []).map((x) => [x.conn, x.peer + " " + x.role + " " + x.state])));
     const f = await (await fetch("/faults", {cache: "no-store"})).json();
@@ -95,4 +96,6 @@ $("fault-add").onclick = () => {
   catch (e) { $("control-result").textContent = "params: not JSON: " + e.message; return; }
   call("POST", "/faults", {name: $("fault-name").value.trim(), params});
 };
+$("switch-toggle").onclick = () =>
+  call("POST", "/console", {on: $("console-switch").textContent !== "console"});
 $("fault-clear-all").onclick = () => call("DELETE", "/faults");
