@@ -156,3 +156,104 @@ def table(results):
                     f"| {r['rss_per_device_kib']:.0f} | {r['threads']} "
                     f"| {r['fds_per_device']:.1f} | {r.get('stop_s', 0):.2f} |")
     return "\n".join(rows)
+
+
+def under_load(sim, workdir, count=100, seconds=3.0, baud=921600, base="127.0.79.0"):
+    """`count` devices paced at `baud`, each moving `seconds` worth of the line network→serial at
+    once: every device gets its bytes on one TCP connection and its serial-side program reads
+    them from its PTY. Returns the aggregate rate (all bytes / first to last arrival) and, per
+    device, the rate measured as for the fidelity rows (slope through the arrivals); the worst
+    device's deviation from baud/10 is the pacing error under load."""
+    import select
+    import socket
+    import statistics
+
+    import measure
+
+    d = os.path.join(workdir, f"fleet-load{count}")
+    proc = subprocess.Popen(
+        [sim, "fleet", "--count", str(count), "--ip-base", base, "--log", "error",
+         "--set", "sim.free_ports=true", "--set", f"port1.serial.baud={baud}",
+         "--set", "port1.serial.inter_char_timeout_ms=0",
+         "--pty-dir", os.path.join(d, "ptys"), "--state-dir", os.path.join(d, "state")],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    fds, socks = [], []
+    try:
+        devices = json.loads(proc.stdout.readline())["devices"]
+        for dev in devices:
+            fds.append(measure.open_serial(dev["link"] or dev["pty"], baud))
+            s = socket.create_connection((dev["ip"], dev["ports"]["data"]), timeout=5)
+            s.setblocking(False)
+            socks.append(s)
+        measure.settle()
+        nbytes = int(baud / 10 * seconds)
+        data = (measure.PATTERN * (nbytes // measure.PERIOD + 1))[:nbytes]
+        sent = [0] * len(devices)
+        streams = [measure.Stream() for _ in devices]
+        arrivals = [([], []) for _ in devices]
+        poller = select.poll()
+        by_fd = {}
+        for i, fd in enumerate(fds):
+            poller.register(fd, select.POLLIN)
+            by_fd[fd] = ("pty", i)
+        for i, s in enumerate(socks):
+            poller.register(s.fileno(), select.POLLOUT)
+            by_fd[s.fileno()] = ("sock", i)
+        deadline = time.perf_counter() + seconds * 3 + 10
+        while time.perf_counter() < deadline and any(st.n < nbytes for st in streams):
+            for fd, _ in poller.poll(200):
+                kind, i = by_fd[fd]
+                if kind == "sock":
+                    try:
+                        sent[i] += socks[i].send(data[sent[i]:sent[i] + 65536])
+                    except (BlockingIOError, InterruptedError):
+                        pass
+                    if sent[i] >= nbytes:
+                        poller.unregister(fd)
+                else:
+                    try:
+                        chunk = os.read(fd, 65536)
+                    except (BlockingIOError, InterruptedError):
+                        continue
+                    streams[i].feed(chunk)
+                    arrivals[i][0].append(time.perf_counter())
+                    arrivals[i][1].append(streams[i].n)
+        rates = []
+        for times, counts in arrivals:
+            if len(times) < 3:
+                rates.append(0.0)
+                continue
+            slope, _ = statistics.linear_regression([t - times[0] for t in times], counts)
+            rates.append(slope)
+        first = min(t[0][0] for t in arrivals if t[0])
+        last = max(t[0][-1] for t in arrivals if t[0])
+        theory = baud / 10
+        worst = max(rates, key=lambda r: abs(r / theory - 1))
+        return {"count": len(devices), "baud": baud, "aggregate": sum(s.n for s in streams) /
+                (last - first), "theory_aggregate": theory * len(devices),
+                "worst_rate": worst, "worst_error_pct": (worst / theory - 1) * 100,
+                "intact": all(s.bad_at is None and s.n == nbytes for s in streams),
+                "received": sum(s.n for s in streams), "expected": nbytes * len(devices)}
+    finally:
+        for s in socks:
+            s.close()
+        for fd in fds:
+            os.close(fd)
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def load_table(r):
+    """A markdown table of the fleet-under-load measurement."""
+    return "\n".join([
+        "| devices | baud | aggregate rate (B/s; theory) | worst device's rate (B/s; error) "
+        "| all streams intact |",
+        "|---|---|---|---|---|",
+        f"| {r['count']} | {r['baud']} | {r['aggregate']:.0f} ({r['theory_aggregate']:.0f}) | "
+        f"{r['worst_rate']:.1f} ({r['worst_error_pct']:+.3f}%) | "
+        f"{'yes' if r['intact'] else 'no: %d of %d bytes' % (r['received'], r['expected'])} |",
+    ])

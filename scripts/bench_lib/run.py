@@ -18,6 +18,7 @@ import time
 
 import fleet
 import measure
+import sessions
 import setups
 from progress import Progress
 from procstat import rss_kib, total_cpu
@@ -365,6 +366,54 @@ def fleet_only(args):
         log(f"fleet table written to {args.doc}")
 
 
+PROTOCOL_PEERS = {"telnet": ("Telnet/RFC 2217", "ser2net"), "tls": ("TLS", "socat")}
+
+
+def protocol_sessions(args, workdir):
+    """Telnet and TLS sessions, the simulator and its peer server taking turns round by round."""
+    out = {}
+    for proto, (_, peer) in PROTOCOL_PEERS.items():
+        tp = {k: {"s2n": [], "n2s": []} for k in ("sim", peer)}
+        rtt = {k: [] for k in ("sim", peer)}
+        for _ in range(args.rounds):
+            for kind in ("sim", peer):
+                for d in ("s2n", "n2s"):
+                    r = sessions.throughput(proto, kind, args.sim, workdir, d, args.seconds)
+                    r["helper_cpu"], r["rss_idle_kib"] = 0.0, 0
+                    tp[kind][d].append(r)
+                    log(f"{proto} {kind:7} {d}: {derive(dict(r))['mbps']:.2f} MB/s"
+                        f"{'' if r['intact'] else ' NOT INTACT'}")
+                rtt[kind] += sessions.latency(proto, kind, args.sim, workdir,
+                                              args.samples // args.rounds // 3)
+        out[proto] = {k: {"tp": {d: combine(tp[k][d]) for d in ("s2n", "n2s")},
+                          "rtt": measure.summarize_rtt(rtt[k])} for k in ("sim", peer)}
+        log(f"{proto}: rtt p50 sim {out[proto]['sim']['rtt']['p50']:.1f} us, "
+            f"{peer} {out[proto][peer]['rtt']['p50']:.1f} us")
+    return out
+
+
+def session_table(res):
+    lines = ["| session | metric | better | m2285-sim | peer | peer's value | sim / peer |",
+             "|---|---|---|---|---|---|---|"]
+    for proto, (name, peer) in PROTOCOL_PEERS.items():
+        r = res[proto]
+        rows = []
+        for d in ("s2n", "n2s"):
+            rows.append((f"throughput {DIRECTION[d]} (MB/s)", "higher",
+                         marked(r["sim"]["tp"][d], "mbps"), marked(r[peer]["tp"][d], "mbps"), 2))
+        for p in ("p50", "p99"):
+            rows.append((f"1-byte round trip {p} (µs)", "lower", r["sim"]["rtt"][p],
+                         r[peer]["rtt"][p], 1))
+        for d in ("s2n", "n2s"):
+            rows.append((f"CPU s per MiB {DIRECTION[d]}", "lower",
+                         marked(r["sim"]["tp"][d], "cpu_per_mib"),
+                         marked(r[peer]["tp"][d], "cpu_per_mib"), 4))
+        for metric, better, a, b, digits in rows:
+            lines.append(f"| {name} | {metric} | {better} | {fmt(a, digits)} | {peer} | "
+                         f"{fmt(b, digits)} | {ratio(a, b)} |")
+    return "\n".join(lines)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -452,6 +501,7 @@ def measure_all(args):
                                     "max_ms": max(boot[kind])}
             log(f"{kind:13} start to ready: median {res['startup'][kind]['median_ms']:.1f} ms, "
                 f"max {res['startup'][kind]['max_ms']:.1f} ms")
+        res["sessions"] = protocol_sessions(args, workdir)
         res["paced"] = {}
         for d in ("s2n", "n2s"):
             begin(f"m2285-sim paced throughput {DIRECTION[d]}")
@@ -467,6 +517,10 @@ def measure_all(args):
                 res["fidelity"][(baud, d)] = fidelity(args, workdir, baud, d)
                 done()
         res["fleet"] = fleet_rows(args, workdir)
+        res["fleet_load"] = fleet.under_load(args.sim, workdir, seconds=args.fidelity_seconds)
+        fl = res["fleet_load"]
+        log(f"fleet of {fl['count']} under load: {fl['aggregate']:.0f} B/s together, worst "
+            f"device {fl['worst_rate']:.1f} B/s ({fl['worst_error_pct']:+.3f}%)")
     load_after = loadavg()
 
     m = machine()
@@ -493,6 +547,14 @@ def measure_all(args):
         FOOTNOTES.format(pair_cpu=f"{pair_cpu:.4f}", startup_runs=args.startup_runs).rstrip(),
     ])
     block += "\n\n" + fleet_block(res["fleet"])
+    block += "\n\nSessions with a protocol (pacing off; Telnet/RFC 2217 against ser2net " + \
+        "`telnet(rfc2217)` with chardelay off, TLS through `openssl s_client -tls1_2` " + \
+        "against `socat OPENSSL-LISTEN` with the same certificate; " + \
+        "scripts/bench_lib/sessions.py):\n\n" + \
+        session_table(res["sessions"])
+    block += "\n\nFleet under load (`m2285-sim fleet --count 100`, paced, every device " + \
+        f"moving {args.fidelity_seconds:g} s worth of its line network→serial at once; rate " + \
+        "as for the fidelity rows):\n\n" + fleet.load_table(res["fleet_load"])
     if lost:
         block += "\n\nData not delivered intact (counted as not moved):\n" + \
             "\n".join(f"* {x}" for x in lost)

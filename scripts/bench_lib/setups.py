@@ -25,7 +25,7 @@ LOOPBACK = {"sim": "127.0.77.1", "socat": "127.0.77.2", "ser2net": "127.0.77.3",
 SER2NET_YAML = """%YAML 1.1
 ---
 connection: &bench
-  accepter: tcp,{ip},{port}
+  accepter: {accepter},{ip},{port}
   connector: serialdev,{dev},{baud}n81,local
   options:
     kickolduser: true
@@ -132,7 +132,7 @@ class Ser2netPair:
         wait_until(lambda: os.path.exists(self.a) and os.path.exists(self.b), 5, "socat pair links")
 
 
-def start_sim(binary, workdir, baud, pacing, ip=LOOPBACK["sim"]):
+def start_sim(binary, workdir, baud, pacing, ip=LOOPBACK["sim"], extra=()):
     link = os.path.join(workdir, "sim-tty")
     state = os.path.join(workdir, "sim-state")
     os.makedirs(state, exist_ok=True)
@@ -143,6 +143,8 @@ def start_sim(binary, workdir, baud, pacing, ip=LOOPBACK["sim"]):
         "--set", f"port1.serial.baud={baud}",
         "--set", "port1.serial.inter_char_timeout_ms=0",
     ]
+    for setting in extra:
+        args += ["--set", setting]
     ready = {}
     events = []
     got = threading.Event()
@@ -175,14 +177,15 @@ def start_sim(binary, workdir, baud, pacing, ip=LOOPBACK["sim"]):
     return srv
 
 
-def start_socat(workdir, ip=LOOPBACK["socat"], probe_connect=False):
+def start_socat(workdir, ip=LOOPBACK["socat"], probe_connect=False, listen=None):
     link = os.path.join(workdir, "socat-tty")
     if os.path.lexists(link):
         os.unlink(link)
     port = free_port(ip)
     # PTY first: socat opens its addresses in order, and must not wait for a TCP client before
     # the serial-side program can open the link.
-    args = ["socat", f"PTY,link={link},raw,echo=0", f"TCP-LISTEN:{port},bind={ip},reuseaddr"]
+    listen = (listen or "TCP-LISTEN:{port},bind=" + ip + ",reuseaddr").format(port=port)
+    args = ["socat", f"PTY,link={link},raw,echo=0", listen]
     t0 = time.perf_counter()
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=open(os.path.join(workdir, "socat.log"), "ab"))
@@ -191,16 +194,17 @@ def start_socat(workdir, ip=LOOPBACK["socat"], probe_connect=False):
     return Running("socat", link, ip, port, [proc], [], ready - t0, workdir)
 
 
-def start_ser2net(workdir, chardelay, baud=921600, pair=None, probe_connect=False):
+def start_ser2net(workdir, chardelay, baud=921600, pair=None, probe_connect=False, ip=None,
+                  accepter="tcp"):
     kind = "ser2net" if chardelay else "ser2net-nocd"
-    ip = LOOPBACK[kind]
+    ip = ip or LOOPBACK[kind]
     own_pair = pair is None
     if own_pair:
         pair = Ser2netPair(workdir)
     port = free_port(ip)
     conf = os.path.join(workdir, f"{kind}.yaml")
     with open(conf, "w") as f:
-        f.write(SER2NET_YAML.format(ip=ip, port=port, dev=pair.a, baud=baud,
+        f.write(SER2NET_YAML.format(ip=ip, port=port, dev=pair.a, baud=baud, accepter=accepter,
                                     extra="" if chardelay else "    chardelay: false\n"))
     args = ["ser2net", "-n", "-u", "-c", conf, "-P", os.path.join(workdir, f"{kind}.pid")]
     t0 = time.perf_counter()
