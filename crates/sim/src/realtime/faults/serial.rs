@@ -17,6 +17,7 @@ use m2285_boundary::trace::records;
 use m2285_pty::{HostPty, PtyRead};
 use m2285_time::Instant;
 use m2285_uart::SerialParams;
+use std::borrow::Cow;
 use std::io;
 use std::ops::{Deref, DerefMut};
 
@@ -36,10 +37,16 @@ impl FaultyPty {
     /// Reads what the program wrote, after the faults towards the device on a line set to
     /// `line`, at `now`: like [`HostPty::read`], except that the bytes may be changed, fewer or
     /// (a start bit hit) more (never `Data(0)` while the PTY had input: reading goes on when a
-    /// fault took every byte). At most half of `buf` is read from the PTY, so the bytes a
-    /// resynchronising receiver makes of them always fit.
+    /// fault took every byte). While a serial fault is active at most half of `buf` is read
+    /// from the PTY, so the bytes a resynchronising receiver makes of them always fit; with
+    /// none, all of it (half-size reads doubled the system calls per byte).
     pub fn read(&self, buf: &mut [u8], line: SerialParams, now: Instant) -> io::Result<PtyRead> {
-        let take = buf.len().div_ceil(2);
+        self.boundary.update(now);
+        let take = if self.boundary.faults().set().any_serial() {
+            buf.len().div_ceil(2)
+        } else {
+            buf.len()
+        };
         loop {
             let n = match self.inner.read(&mut buf[..take])? {
                 PtyRead::Data(n) if n > 0 => n,
@@ -59,9 +66,17 @@ impl FaultyPty {
 
     /// The bytes the program will get for `bytes` the device transmitted on a line set to
     /// `line`, at `now`.
-    pub fn cross_to_program(&self, bytes: &[u8], line: SerialParams, now: Instant) -> Vec<u8> {
-        self.cross(Direction::FromDevice, bytes, line, now)
-            .unwrap_or_else(|| bytes.to_vec())
+    /// (Borrowed when no fault changed them: no copy on the fast path.)
+    pub fn cross_to_program<'a>(
+        &self,
+        bytes: &'a [u8],
+        line: SerialParams,
+        now: Instant,
+    ) -> Cow<'a, [u8]> {
+        match self.cross(Direction::FromDevice, bytes, line, now) {
+            Some(changed) => Cow::Owned(changed),
+            None => Cow::Borrowed(bytes),
+        }
     }
 
     /// Applies the faults going `way` and traces the crossing; `None` when nothing changed.
