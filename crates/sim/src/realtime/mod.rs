@@ -311,6 +311,7 @@ impl Runtime {
             self.serial.watch(&mut self.device, now);
             self.serial_console_tick(now);
             self.pump(now)?;
+            self.serial.flush();
             self.watch_pty_writable();
             let timeout = self.timer.arm(self.timeout(now));
             if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
@@ -324,8 +325,16 @@ impl Runtime {
                 let local = ev.token().0 - self.tokens.reserved(0).0;
                 match local {
                     PTY => {
-                        self.serial.flush();
-                        self.read_serial(now)?;
+                        let hangup = ev.is_read_closed() || ev.is_error();
+                        if hangup {
+                            self.serial.hangup_signalled();
+                        }
+                        if ev.is_writable() || hangup {
+                            self.serial.writable();
+                        }
+                        if ev.is_readable() || hangup || self.serial.throttled() {
+                            self.read_serial(now)?;
+                        }
                     }
                     SIGNALS => {
                         if self.drain_signals() {
@@ -403,8 +412,9 @@ impl Runtime {
         if let Some(d) = self.serial_console_deadline() {
             deadline = deadline.min(d);
         }
-        if self.serial.throttled() || self.net.has_throttled() {
-            // Room frees up as the line drains; look again soon.
+        if self.serial.throttled() || (self.net.has_throttled() && !self.serial.backed_up()) {
+            // Room frees up as the line drains; look again soon. (Sockets held back for a
+            // program that is behind wait for the PTY's "writable" instead.)
             deadline = deadline.min(now + Duration::from_millis(1));
         }
         deadline.saturating_since(now)
@@ -631,6 +641,7 @@ impl Runtime {
 
     fn shutdown(&mut self) {
         tracing::info!("shutting down");
+        self.serial.flush();
         self.net.close_all(self.poll.registry());
         output::emit_event(json!({"event": "shutdown"}), self.clock.now(), &self.tracer);
     }

@@ -17,6 +17,12 @@ const HOLD_NETWORK_ABOVE: usize = 64 * 1024;
 /// (a real UART would overrun the program's receive buffer too).
 const MAX_PENDING: usize = 256 * 1024;
 
+/// Output waiting for the program is written to the PTY once this much has gathered, and in
+/// any case before the loop sleeps ([`SerialEndpoint::flush`]): with pacing off the device
+/// hands over its 4 KiB buffer at a time, and one write per chunk was most of the system calls
+/// per byte network→serial (docs/BENCHMARKS.md).
+const WRITE_BATCH: usize = 32 * 1024;
+
 /// The PTY end of the serial line.
 pub struct SerialEndpoint {
     /// The PTY, with the serial faults and trace around its data path.
@@ -24,6 +30,13 @@ pub struct SerialEndpoint {
     pending: Vec<u8>,
     /// Whether the device was last told that a program holds the port.
     attached: bool,
+    /// A program was seen holding the port and the PTY has reported no hang-up since, so a
+    /// write need not ask again (a `poll()` per write was the costliest extra system call per
+    /// chunk). Cleared by a hang-up from the event loop, a read or the periodic watch.
+    holder_seen: bool,
+    /// The last write found the PTY full: the next is tried only once the loop reports it
+    /// writable (or at the periodic watch), not on every turn.
+    pty_full: bool,
     throttled: bool,
     next_watch: Instant,
     /// The rate last set on the PTY for want of a program (`None`: a program may have changed
@@ -41,6 +54,8 @@ impl SerialEndpoint {
             pty,
             pending: Vec::new(),
             attached: false,
+            holder_seen: false,
+            pty_full: false,
             throttled: false,
             next_watch: Instant::ZERO,
             presented_rate: None,
@@ -112,8 +127,12 @@ impl SerialEndpoint {
 
     /// Delivers bytes that finished crossing the line; with no program on the port they are
     /// lost, as on a real line with nothing attached.
+    /// Writing is batched: call [`SerialEndpoint::flush`] before waiting for events.
     pub fn write(&mut self, device: &mut Device, bytes: &[u8], now: Instant) {
-        if !self.pty.peer_attached() {
+        if !self.holder_seen {
+            self.holder_seen = self.pty.peer_attached();
+        }
+        if !self.holder_seen {
             device.handle(Event::Line(LineEvent::OutputLost(bytes.len())), now);
             if !self.pty.has_input() {
                 self.set_attached(device, false, now);
@@ -122,13 +141,27 @@ impl SerialEndpoint {
         }
         self.set_attached(device, true, now);
         let line = device.config().port1.serial.params();
-        let bytes = &self.pty.cross_to_program(bytes, line, now);
+        let bytes = self.pty.cross_to_program(bytes, line, now);
         let room = MAX_PENDING.saturating_sub(self.pending.len());
         let keep = bytes.len().min(room);
         self.pending.extend_from_slice(&bytes[..keep]);
         if keep < bytes.len() {
             device.handle(Event::Line(LineEvent::OutputLost(bytes.len() - keep)), now);
         }
+        if self.pending.len() >= WRITE_BATCH {
+            self.flush();
+        }
+    }
+
+    /// The PTY reported a hang-up (the program closed the port): the next write checks again
+    /// whether a program holds it.
+    pub fn hangup_signalled(&mut self) {
+        self.holder_seen = false;
+    }
+
+    /// The PTY has room again (the loop saw it writable): writes what waits.
+    pub fn writable(&mut self) {
+        self.pty_full = false;
         self.flush();
     }
 
@@ -154,9 +187,12 @@ impl SerialEndpoint {
 
     /// Writes pending bytes as far as the PTY takes them.
     pub fn flush(&mut self) {
-        while !self.pending.is_empty() {
+        while !self.pending.is_empty() && !self.pty_full {
             match self.pty.write(&self.pending) {
-                Ok(0) => return,
+                Ok(0) => {
+                    self.pty_full = true;
+                    return;
+                }
                 Ok(n) => {
                     self.pending.drain(..n);
                 }
@@ -179,9 +215,13 @@ impl SerialEndpoint {
             return;
         }
         self.next_watch = now + WATCH_INTERVAL;
+        // A missed "writable" costs at most one watch interval.
+        self.pty_full = false;
         // A program that closed the port is gone only once everything it wrote has been read
         // (the read that finds nothing more reports it).
-        let attached = self.pty.peer_attached() || self.pty.has_input();
+        let holder = self.pty.peer_attached();
+        self.holder_seen = holder;
+        let attached = holder || self.pty.has_input();
         self.set_attached(device, attached, now);
         if attached && self.console_rate.is_none() {
             if let Some(baud) = self.pty.observed_baud() {
@@ -194,6 +234,9 @@ impl SerialEndpoint {
     /// waited for it here and what it left unread on the slave are lost, and counted so
     /// (`serial_tx_lost`): transmitted = read by a program + counted lost.
     fn set_attached(&mut self, device: &mut Device, attached: bool, now: Instant) {
+        if !attached {
+            self.holder_seen = false;
+        }
         if self.attached && !attached {
             let unread = self.pty.discard_unread_by_program().unwrap_or_else(|e| {
                 tracing::debug!("emptying the PTY slave after the program left: {e}");
