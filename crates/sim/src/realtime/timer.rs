@@ -23,6 +23,10 @@ pub const MIN_GAP: Duration = Duration::from_micros(100);
 pub struct PreciseTimer {
     fd: TimerFd,
     armed: bool,
+    /// When the armed timer goes off: a later deadline needs no new `timerfd_settime` (an early
+    /// wake-up costs one empty turn; re-arming on every turn of a busy loop cost a system call
+    /// per turn).
+    armed_until: Option<Instant>,
     last_fire: Instant,
 }
 
@@ -44,6 +48,7 @@ impl PreciseTimer {
         Ok(PreciseTimer {
             fd,
             armed: false,
+            armed_until: None,
             last_fire: Instant::now(),
         })
     }
@@ -61,6 +66,10 @@ impl PreciseTimer {
             self.disarm();
             return Duration::ZERO;
         }
+        let now = Instant::now();
+        if self.armed && self.armed_until.is_some_and(|t| t > now && t <= now + wait) {
+            return wait + PRECISE_BELOW;
+        }
         let spec = TimeSpec::from_duration(wait);
         if self
             .fd
@@ -68,6 +77,7 @@ impl PreciseTimer {
             .is_ok()
         {
             self.armed = true;
+            self.armed_until = Some(now + wait);
             wait + PRECISE_BELOW
         } else {
             wait
