@@ -7,8 +7,8 @@ server that speaks the same protocol in the same position (TCP on a loopback add
           option (so no RFC 2217 notifications interleave with the data), doubles 0xFF when it
           sends and undoes the doubling when it receives.
 * tls     m2285-sim with `port1.crypto.method=ssl` against
-          `socat PTY,link=L,raw,echo=0 OPENSSL-LISTEN:PORT,bind=IP,cert=C,key=K,verify=0,nodelay`, both
-          with the same certificate and key; the network peer is `openssl s_client -quiet
+          `socat PTY,link=L,raw,echo=0 OPENSSL-LISTEN:PORT,bind=IP,cert=C,key=K,verify=0,nodelay`,
+          both with the same certificate and key; the network peer is `openssl s_client -quiet
           -tls1_2` (the simulator offers TLS 1.2 only, so socat is held to it too), driven
           through its stdin and stdout.
 
