@@ -319,6 +319,7 @@ impl Runtime {
                 }
             }
             now = self.clock.now();
+            self.due_faults(now);
             self.device.handle_timeout(now);
             for ev in events.iter() {
                 let local = ev.token().0 - self.tokens.reserved(0).0;

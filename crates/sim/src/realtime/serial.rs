@@ -184,7 +184,8 @@ impl SerialEndpoint {
         let attached = self.pty.peer_attached() || self.pty.has_input();
         self.set_attached(device, attached, now);
         if attached && self.console_rate.is_none() {
-            if let Some(baud) = self.pty.observed_baud() {
+            let line = device.config().port1.serial.params();
+            if let Some(baud) = self.pty.observed_baud(line) {
                 device.handle(Event::Line(LineEvent::ObservedBaud(baud)), now);
             }
         }

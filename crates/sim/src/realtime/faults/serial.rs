@@ -12,6 +12,7 @@
 
 use super::{Boundary, Faults};
 use m2285_boundary::faults::serial::{self as serial_rule, LineSetup};
+use m2285_boundary::faults::uart_bits;
 use m2285_boundary::faults::Direction;
 use m2285_boundary::trace::records;
 use m2285_pty::{HostPty, PtyRead};
@@ -35,11 +36,17 @@ impl FaultyPty {
 
     /// Reads what the program wrote, after the faults towards the device on a line set to
     /// `line`, at `now`: like [`HostPty::read`], except that the bytes may be changed, fewer or
-    /// (a start bit hit) more (never `Data(0)` while the PTY had input: reading goes on when a
-    /// fault took every byte). At most half of `buf` is read from the PTY, so the bytes a
-    /// resynchronising receiver makes of them always fit.
+    /// (a start bit hit, a receiver at another rate) more (never `Data(0)` while the PTY had
+    /// input: reading goes on when a fault took every byte). While a serial fault is on, only
+    /// as much is read from the PTY as leaves room for the most characters a receiver can make
+    /// of it (`uart_bits::max_received`), so they always fit.
     pub fn read(&self, buf: &mut [u8], line: SerialParams, now: Instant) -> io::Result<PtyRead> {
-        let take = buf.len().div_ceil(2);
+        let take = if self.boundary.faults().set().any_serial() {
+            let per_char = uart_bits::max_received(1, &line);
+            (buf.len() / per_char).max(1)
+        } else {
+            buf.len()
+        };
         loop {
             let n = match self.inner.read(&mut buf[..take])? {
                 PtyRead::Data(n) if n > 0 => n,
@@ -55,6 +62,19 @@ impl FaultyPty {
                 return Ok(PtyRead::Data(fit));
             }
         }
+    }
+
+    /// The baud rate the device observes the program using: the rate the program set on the
+    /// PTY, unless a `serial.baud_mismatch` makes the program's UART run at another one (as in
+    /// virtual time, the device is told of the mismatch whichever way the fault acts).
+    pub fn observed_baud(&self, line: SerialParams) -> Option<u32> {
+        let set_by_program = self.inner.observed_baud();
+        let setup = LineSetup {
+            device: line,
+            program_baud: set_by_program.unwrap_or(0),
+        };
+        let baud = setup.program_baud(self.boundary.faults().set(), Direction::Both);
+        (baud != 0).then_some(baud)
     }
 
     /// The bytes the program will get for `bytes` the device transmitted on a line set to
