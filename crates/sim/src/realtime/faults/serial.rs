@@ -11,6 +11,7 @@
 //! device carries.
 
 use super::{Boundary, Faults};
+use crate::realtime::vcd::VcdWriter;
 use m2285_boundary::faults::serial::{self as serial_rule, LineSetup};
 use m2285_boundary::faults::uart_bits;
 use m2285_boundary::faults::Direction;
@@ -26,12 +27,28 @@ use std::ops::{Deref, DerefMut};
 pub struct FaultyPty {
     inner: HostPty,
     boundary: Boundary,
+    vcd: VcdWriter,
 }
 
 impl FaultyPty {
     /// Wraps `inner`.
     pub fn new(inner: HostPty, boundary: Boundary) -> Self {
-        FaultyPty { inner, boundary }
+        FaultyPty {
+            inner,
+            boundary,
+            vcd: VcdWriter::default(),
+        }
+    }
+
+    /// Draws the line's crossings in `vcd` too (`--vcd`).
+    pub fn with_vcd(mut self, vcd: VcdWriter) -> Self {
+        self.vcd = vcd;
+        self
+    }
+
+    /// The VCD the crossings are drawn in (for the modem lines and the end of the run).
+    pub fn vcd(&self) -> &VcdWriter {
+        &self.vcd
     }
 
     /// Reads what the program wrote, after the faults towards the device on a line set to
@@ -93,6 +110,11 @@ impl FaultyPty {
         now: Instant,
     ) -> Option<Vec<u8>> {
         self.boundary.update(now);
+        if self.vcd.is_on() {
+            let faults = self.boundary.faults();
+            self.vcd
+                .crossing(faults.set(), &line_setup(line), way, sent, now);
+        }
         let out = cross(&mut self.boundary.faults(), line, way, sent);
         if self.boundary.tracer.is_on() {
             let got = out.as_deref().unwrap_or(sent);
@@ -129,11 +151,17 @@ pub fn cross(
     if !set.any_serial() {
         return None;
     }
-    let setup = LineSetup {
+    Some(serial_rule::cross(set, &line_setup(line), way, bytes).bytes)
+}
+
+/// The line as the boundary's rules see it at the PTY: the program is taken to use the
+/// device's framing and rate (a PTY has no wire of its own; `serial.baud_mismatch` changes the
+/// program's rate).
+fn line_setup(line: SerialParams) -> LineSetup {
+    LineSetup {
         device: line,
         program_baud: line.baud,
-    };
-    Some(serial_rule::cross(set, &setup, way, bytes).bytes)
+    }
 }
 
 #[cfg(test)]
