@@ -156,3 +156,37 @@ fn a_power_cycle_with_a_start_waits_then_boots_from_flash_keeping_the_pty() {
     again.write_all(b"after the blackout").expect("send");
     assert_eq!(read_for(&mut serial, 18, T), b"after the blackout");
 }
+
+#[test]
+fn framing_errors_corrupt_or_drop_every_flagged_character() {
+    let mut sim = Sim::start(&["--set", "port1.serial.baud=115200", "--seed", "5"]);
+    let mut peer = sim.connect();
+    sim.wait_event("session_opened", T);
+    let mut serial = sim.open_serial(BaudRate::B115200);
+    sim.ctl_ok(&[
+        "fault",
+        "add",
+        "serial.framing_errors",
+        "probability=1",
+        "direction=to_device",
+        "id=corrupt",
+    ]);
+    serial.write_all(b"abcdef").expect("serial write");
+    let got = read_for(&mut peer, 6, T);
+    assert_eq!(got.len(), 6, "{got:?}");
+    assert!(got.iter().zip(b"abcdef").all(|(g, s)| g != s), "{got:?}");
+    sim.ctl_ok(&["fault", "clear", "corrupt"]);
+    sim.ctl_ok(&[
+        "fault",
+        "add",
+        "serial.framing_errors",
+        "probability=1",
+        "action=drop",
+        "direction=from_device",
+        "id=lose",
+    ]);
+    peer.write_all(b"gone").expect("peer write");
+    assert!(read_for(&mut serial, 4, Duration::from_millis(500)).is_empty());
+    let list = fault_list(&sim);
+    assert_eq!(list[0]["counters"]["bytes_dropped"], 4, "{list:?}");
+}
