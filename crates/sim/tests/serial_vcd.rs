@@ -18,9 +18,19 @@ fn the_vcd_shows_the_bytes_both_ways_and_the_modem_lines() {
     let dir = temp_dir("vcd");
     let path = dir.join("serial.vcd");
     let path_arg = path.to_string_lossy().into_owned();
-    let mut sim = Sim::start(&["--set", "port1.serial.baud=115200", "--vcd", &path_arg]);
+    let mut sim = Sim::start(&[
+        "--set",
+        "port1.serial.baud=115200",
+        "--set",
+        "sim.boot_time_ms=100",
+        "--vcd",
+        &path_arg,
+    ]);
     let mut peer = sim.connect();
     sim.wait_event("session_opened", T);
+    // Transmitted with no program on the port: on the wire all the same, received by nobody.
+    peer.write_all(b"early ").expect("peer write");
+    std::thread::sleep(Duration::from_millis(300));
     let mut serial = sim.open_serial(BaudRate::B115200);
 
     serial.write_all(b"from the program").expect("serial write");
@@ -37,6 +47,9 @@ fn the_vcd_shows_the_bytes_both_ways_and_the_modem_lines() {
         written_while_running.contains("$enddefinitions"),
         "nothing written while running: {written_while_running:?}"
     );
+    // A power cycle: the device's outputs go low while it is off.
+    sim.ctl_ok(&["power-cycle", "--off", "300"]);
+    sim.wait_for("booted", |v| v["boot"] == 1, T);
     assert!(sim.terminate().success());
 
     use std::os::unix::fs::PermissionsExt;
@@ -59,10 +72,15 @@ fn the_vcd_shows_the_bytes_both_ways_and_the_modem_lines() {
         ..SerialParams::default()
     };
     assert_eq!(vcd.decode_uart("rxd", &line), b"from the program+later");
-    assert_eq!(vcd.decode_uart("txd", &line), b"from the network");
+    assert_eq!(vcd.decode_uart("txd", &line), b"early from the network");
+    let dtr = &vcd.signals["dtr"];
+    match dtr.as_slice() {
+        [(0, true), (off, false), (on, true)] => assert!(on - off >= 300_000_000, "{dtr:?}"),
+        other => panic!("dtr: {other:?}"),
+    }
     let dcd = &vcd.signals["dcd"];
     assert_eq!(dcd.first().map(|c| c.1), Some(false), "{dcd:?}");
-    assert_eq!(dcd.last().map(|c| c.1), Some(true), "{dcd:?}");
+    assert_eq!(dcd.get(1).map(|c| c.1), Some(true), "{dcd:?}");
     // One frame of 8N1 at 115200 is 10 bits of 8681 ns each: the first character's edges.
     let rxd = &vcd.signals["rxd"];
     let start = rxd.iter().find(|c| !c.1).map(|c| c.0).unwrap_or(0);

@@ -114,6 +114,8 @@ impl SerialEndpoint {
     /// lost, as on a real line with nothing attached.
     pub fn write(&mut self, device: &mut Device, bytes: &[u8], now: Instant) {
         if !self.pty.peer_attached() {
+            self.pty
+                .unheard(bytes, device.config().port1.serial.params(), now);
             device.handle(Event::Line(LineEvent::OutputLost(bytes.len())), now);
             if !self.pty.has_input() {
                 self.set_attached(device, false, now);

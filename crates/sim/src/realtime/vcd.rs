@@ -33,6 +33,8 @@ struct Open {
     file: File,
     header_written: bool,
     next_write: Instant,
+    /// Until when the device is off (a power cycle): its outputs are drawn low meanwhile.
+    off_until: Instant,
 }
 
 /// Where the serial port's VCD goes: a file, or nowhere. Cheap to clone; clones share the file.
@@ -56,6 +58,7 @@ impl VcdWriter {
                 file,
                 header_written: false,
                 next_write: Instant::ZERO,
+                off_until: Instant::ZERO,
             }))),
         })
     }
@@ -94,12 +97,27 @@ impl VcdWriter {
         let Some(mut open) = self.lock() else {
             return;
         };
+        let lines = if now < open.off_until {
+            open.recorder.unpowered_lines()
+        } else {
+            lines
+        };
         open.recorder.modem_lines(now, lines);
         if now >= open.next_write {
             open.next_write = now + WRITE_EVERY;
             let settled =
                 Instant::from_nanos(now.as_nanos().saturating_sub(SETTLE.as_nanos() as u64));
             write_settled(&mut open, settled);
+        }
+    }
+
+    /// The device is switched off at `now` until `until` (a power cycle): as in virtual time,
+    /// its outputs (DTR, RTS) go low at once and stay low while it is off.
+    pub fn power_off(&self, now: Instant, until: Instant) {
+        if let Some(mut open) = self.lock() {
+            open.off_until = until;
+            let lines = open.recorder.unpowered_lines();
+            open.recorder.modem_lines(now, lines);
         }
     }
 

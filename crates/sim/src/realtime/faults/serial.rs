@@ -101,6 +101,17 @@ impl FaultyPty {
             .unwrap_or_else(|| bytes.to_vec())
     }
 
+    /// Bytes the device transmitted at `now` with no program on the port: they are on the
+    /// wire all the same, so the VCD draws them (as virtual time does); nobody receives them.
+    pub fn unheard(&self, bytes: &[u8], line: SerialParams, now: Instant) {
+        if self.vcd.is_on() {
+            let faults = self.boundary.faults();
+            let way = Direction::FromDevice;
+            self.vcd
+                .crossing(faults.set(), &line_setup(line), way, bytes, now);
+        }
+    }
+
     /// Applies the faults going `way` and traces the crossing; `None` when nothing changed.
     fn cross(
         &self,
