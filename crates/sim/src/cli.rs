@@ -197,6 +197,11 @@ pub struct RunArgs {
     /// Ethernet/IP/TCP/UDP headers (docs/traces.md). It holds the data: created mode 0600.
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
+    /// Write the serial port's signals (txd, rxd at bit level, the modem lines) to FILE as a
+    /// Value Change Dump stamped with device time (docs/traces.md), written as the run goes.
+    /// Created mode 0600.
+    #[arg(long, value_name = "FILE")]
+    pub vcd: Option<PathBuf>,
     /// Network options of the namespace mode.
     #[command(flatten)]
     pub netns: NetnsArgs,

@@ -57,6 +57,15 @@ pub struct Received {
     pub parity_error: bool,
 }
 
+/// The most characters a receiver can make of `chars` frames sent with `params`, whatever bits
+/// are flipped and whatever the two baud rates: every character it delivers began at a falling
+/// edge of the line, and a frame of `b` bits holds at most `⌈b / 2⌉` runs of low bits. The
+/// real-time PTY adapter sizes its reads with it so that what the receiver makes always fits.
+pub fn max_received(chars: usize, params: &SerialParams) -> usize {
+    let edges = params.bits_per_char().div_ceil(2).max(1);
+    chars.saturating_mul(usize::try_from(edges).unwrap_or(usize::MAX))
+}
+
 /// Decodes `bits`, sent at `tx_baud` bits per second, with a receiver set to `rx`.
 ///
 /// Time is counted in units of `1 / (2 · tx_baud · rx_baud)` seconds, so every edge and sample
@@ -180,5 +189,17 @@ mod tests {
         let mut bits = encode(b"A", &p);
         bits[8] = !bits[8];
         assert!(decode(&bits, p.baud, &p)[0].parity_error);
+    }
+
+    #[test]
+    fn no_receiver_makes_more_than_max_received() {
+        let p = params(9600, 8, Parity::None, false);
+        let worst = encode(&[0x55; 64], &p);
+        for rx_baud in [300, 1200, 9600, 19200, 115_200, 921_600] {
+            let rx = SerialParams { baud: rx_baud, ..p };
+            let got = decode(&worst, 9600, &rx).len();
+            assert!(got <= max_received(64, &p), "{rx_baud}: {got}");
+        }
+        assert_eq!(max_received(64, &p), 320);
     }
 }

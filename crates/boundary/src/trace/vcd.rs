@@ -7,7 +7,9 @@
 //! the frame its sender put on the wire (start bit, data LSB first, parity, stop bits) at the
 //! sender's baud rate; faults act at the receiver, so the drawing is the clean frame.
 
-use crate::faults::uart_bits;
+use crate::faults::serial::LineSetup;
+use crate::faults::{uart_bits, Direction, FaultSet};
+use m2285_core::lines::Lines;
 use m2285_time::Instant;
 use m2285_uart::SerialParams;
 use std::fmt::Write;
@@ -56,6 +58,8 @@ pub struct VcdRecorder {
     /// When each data line is free again (the end of its last frame), in ns.
     line_free: [u64; 2],
     changes: Vec<(u64, u8, bool)>,
+    /// The modem lines last recorded (`None`: not yet, the next ones are the initial values).
+    lines_seen: Option<Lines>,
 }
 
 impl Default for VcdRecorder {
@@ -72,6 +76,7 @@ impl VcdRecorder {
             level: [true; 8],
             line_free: [0; 2],
             changes: Vec::new(),
+            lines_seen: None,
         }
     }
 
@@ -120,10 +125,69 @@ impl VcdRecorder {
         Instant::from_nanos(end)
     }
 
-    /// The VCD text.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// Draws one burst crossing the serial line at `now`, as both runtimes see it: going to the
+    /// device, `sent` is the program's frames, starting at `now` (or when the line is free) at
+    /// the program's rate in force (`LineSetup::program_baud`: a baud mismatch changes it);
+    /// from the device, the device's frames at its own settings, ending at `now` (a runtime
+    /// hears of a character once it is finished on the wire). Faults act at the receiver, so
+    /// the frames are clean.
+    pub fn crossing(
+        &mut self,
+        faults: &FaultSet,
+        setup: &LineSetup,
+        way: Direction,
+        sent: &[u8],
+        now: Instant,
+    ) {
+        if way == Direction::FromDevice {
+            let burst = setup.device.burst_nanos(sent.len() as u64);
+            let start = Instant::from_nanos(now.as_nanos().saturating_sub(burst));
+            self.frames(Signal::Txd, start, sent, &setup.device);
+        } else {
+            let params = SerialParams {
+                baud: setup.program_baud(faults, Direction::ToDevice),
+                ..setup.device
+            };
+            self.frames(Signal::Rxd, now, sent, &params);
+        }
+    }
+
+    /// Records the modem lines at `t` when they changed; the first lines recorded are the
+    /// initial values.
+    pub fn modem_lines(&mut self, t: Instant, lines: Lines) {
+        if self.lines_seen == Some(lines) {
+            return;
+        }
+        for (signal, level) in [
+            (Signal::Dtr, lines.dtr),
+            (Signal::Rts, lines.rts),
+            (Signal::Dsr, lines.dsr),
+            (Signal::Cts, lines.cts),
+            (Signal::Dcd, lines.dcd),
+            (Signal::Ri, lines.ri),
+        ] {
+            if self.lines_seen.is_none() {
+                self.set_initial(signal, level);
+            } else {
+                self.set(signal, t, level);
+            }
+        }
+        self.lines_seen = Some(lines);
+    }
+
+    /// The lines of an unpowered device: its outputs (DTR, RTS) low, the equipment's inputs as
+    /// last recorded.
+    pub fn unpowered_lines(&self) -> Lines {
+        let mut l = self.lines_seen.unwrap_or_default();
+        l.dtr = false;
+        l.rts = false;
+        l
+    }
+
+    /// The VCD header: the signals and their initial values.
+    pub fn header(&self) -> Vec<u8> {
         let mut out = String::new();
-        out.push_str("$version m2285-virtual serial trace $end\n");
+        out.push_str("$version m2285 serial trace $end\n");
         out.push_str("$timescale 1ns $end\n");
         out.push_str("$scope module m2285 $end\n$scope module port1 $end\n");
         for (_, name, id) in SIGNALS {
@@ -135,19 +199,47 @@ impl VcdRecorder {
             let _ = writeln!(out, "{}{id}", u8::from(self.initial[n]));
         }
         out.push_str("$end\n");
-        let mut changes = self.changes.clone();
-        changes.sort_by_key(|c| c.0);
-        let mut last_t = None;
-        for (t, slot, level) in changes {
-            if last_t != Some(t) {
-                let _ = writeln!(out, "#{t}");
-                last_t = Some(t);
-            }
-            let id = SIGNALS[usize::from(slot)].2;
-            let _ = writeln!(out, "{}{id}", u8::from(level));
-        }
         out.into_bytes()
     }
+
+    /// Hands over, as VCD text in time order, the changes before `t`, and makes every frame
+    /// drawn from now on start at `t` or later, so what was handed over is final: a runtime
+    /// writes the trace as it goes with it (after [`VcdRecorder::header`]). A frame that would
+    /// have started earlier is drawn from `t`.
+    pub fn drain_before(&mut self, t: Instant) -> Vec<u8> {
+        let t = t.as_nanos();
+        for free in &mut self.line_free {
+            *free = (*free).max(t);
+        }
+        self.changes.sort_by_key(|c| c.0);
+        let keep = self.changes.partition_point(|c| c.0 < t);
+        let done: Vec<_> = self.changes.drain(..keep).collect();
+        body(&done)
+    }
+
+    /// The VCD text.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = self.header();
+        let mut changes = self.changes.clone();
+        changes.sort_by_key(|c| c.0);
+        out.extend(body(&changes));
+        out
+    }
+}
+
+/// The value changes `changes` (in time order) as VCD text.
+fn body(changes: &[(u64, u8, bool)]) -> Vec<u8> {
+    let mut out = String::new();
+    let mut last_t = None;
+    for &(t, slot, level) in changes {
+        if last_t != Some(t) {
+            let _ = writeln!(out, "#{t}");
+            last_t = Some(t);
+        }
+        let id = SIGNALS[usize::from(slot)].2;
+        let _ = writeln!(out, "{}{id}", u8::from(level));
+    }
+    out.into_bytes()
 }
 
 /// A VCD read back: each signal's changes, for tests and tools.
@@ -244,5 +336,42 @@ mod tests {
         assert_eq!(parsed.decode_uart("txd", &p), b"Hi!\r\n\x00\xffmore");
         assert_eq!(parsed.decode_uart("rxd", &p), b"ok");
         assert_eq!(parsed.signals["dtr"], [(0, true), (4_000_000, false)]);
+    }
+
+    #[test]
+    fn written_as_it_goes_it_is_the_same_trace_in_time_order() {
+        let p = SerialParams::default();
+        let setup = LineSetup {
+            device: p,
+            program_baud: p.baud,
+        };
+        let faults = FaultSet::new(1);
+        let ms = Instant::from_millis;
+        let mut whole = VcdRecorder::new();
+        let mut streamed = VcdRecorder::new();
+        let mut text = Vec::new();
+        for v in [&mut whole, &mut streamed] {
+            v.modem_lines(ms(0), Lines::default());
+        }
+        text.extend(streamed.header());
+        for (n, t) in [(b"ab", 10), (b"cd", 30), (b"ef", 50)]
+            .into_iter()
+            .enumerate()
+        {
+            for v in [&mut whole, &mut streamed] {
+                v.crossing(&faults, &setup, Direction::ToDevice, t.0, ms(t.1));
+                v.crossing(&faults, &setup, Direction::FromDevice, t.0, ms(t.1 + 1));
+                v.modem_lines(
+                    ms(t.1 + 2),
+                    Lines {
+                        dcd: n % 2 == 0,
+                        ..Lines::default()
+                    },
+                );
+            }
+            text.extend(streamed.drain_before(ms(t.1 - 5)));
+        }
+        text.extend(streamed.drain_before(Instant::from_nanos(u64::MAX)));
+        assert_eq!(String::from_utf8(text), String::from_utf8(whole.to_bytes()));
     }
 }

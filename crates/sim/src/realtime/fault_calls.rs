@@ -15,7 +15,9 @@ impl Runtime {
         }
         let boundary = self.net.boundary().clone();
         match call {
-            Call::FaultAdd { spec, .. } if spec.name == "device.power_cycle" => {
+            Call::FaultAdd { spec, .. }
+                if spec.name == "device.power_cycle" && spec.start.is_zero() =>
+            {
                 self.power_cycle_fault(&spec, now)
             }
             Call::FaultAdd { spec, params } => {
@@ -88,10 +90,30 @@ impl Runtime {
                     body: json!({ "added": { "name": "device.power_cycle", "state": "ended", "off_ms": off_ms } }),
                 }
             }
-            _ => Reply::error(
-                400,
-                "device.power_cycle: `start` is virtual time only; in real time the power cycle happens at once",
-            ),
+            _ => Reply::error(500, "not a power cycle"),
+        }
+    }
+
+    /// Carries out the one-shot faults of the runtime itself whose start has come: a
+    /// `device.power_cycle` added with a `start` is pending in the fault set like any other
+    /// fault, and when it turns active the device goes off and on (the same power cycle as
+    /// `POST /power-cycle`); the instance then ends, as in virtual time.
+    pub(super) fn due_faults(&mut self, now: Instant) {
+        let boundary = self.net.boundary().clone();
+        let mut f = boundary.faults();
+        let mut changes = f.update(now);
+        let due: Vec<(usize, std::time::Duration)> = f
+            .active()
+            .filter_map(|(n, i)| match i.spec.kind {
+                FaultKind::DevicePowerCycle { off } => Some((n, off)),
+                _ => None,
+            })
+            .collect();
+        changes.extend(due.iter().filter_map(|&(n, _)| f.finish(n)));
+        drop(f);
+        boundary.trace_changes(now, changes);
+        for (_, off) in due {
+            self.power_cycle(off, now);
         }
     }
 }

@@ -27,6 +27,7 @@ mod store_calls;
 mod store_io;
 mod timer;
 pub mod trace;
+pub mod vcd;
 mod web_calls;
 
 pub use boot_state::load_config;
@@ -237,7 +238,10 @@ impl Runtime {
             clock,
             device,
             net,
-            serial: SerialEndpoint::new(faults::FaultyPty::new(pty, boundary)),
+            serial: SerialEndpoint::new(
+                faults::FaultyPty::new(pty, boundary)
+                    .with_vcd(vcd::VcdWriter::open(args.vcd.as_deref())?),
+            ),
             tracer,
             tokens,
             wake_rx,
@@ -320,6 +324,8 @@ impl Runtime {
                 }
             }
             now = self.clock.now();
+            self.due_faults(now);
+            self.serial.pty.vcd().lines(self.device.lines(), now);
             self.device.handle_timeout(now);
             for ev in events.iter() {
                 let local = ev.token().0 - self.tokens.reserved(0).0;
@@ -643,6 +649,7 @@ impl Runtime {
         tracing::info!("shutting down");
         self.serial.flush();
         self.net.close_all(self.poll.registry());
+        self.serial.pty.vcd().finish();
         output::emit_event(json!({"event": "shutdown"}), self.clock.now(), &self.tracer);
     }
 }

@@ -133,6 +133,8 @@ impl SerialEndpoint {
             self.holder_seen = self.pty.peer_attached();
         }
         if !self.holder_seen {
+            self.pty
+                .unheard(bytes, device.config().port1.serial.params(), now);
             device.handle(Event::Line(LineEvent::OutputLost(bytes.len())), now);
             if !self.pty.has_input() {
                 self.set_attached(device, false, now);
@@ -224,7 +226,8 @@ impl SerialEndpoint {
         let attached = holder || self.pty.has_input();
         self.set_attached(device, attached, now);
         if attached && self.console_rate.is_none() {
-            if let Some(baud) = self.pty.observed_baud() {
+            let line = device.config().port1.serial.params();
+            if let Some(baud) = self.pty.observed_baud(line) {
                 device.handle(Event::Line(LineEvent::ObservedBaud(baud)), now);
             }
         }

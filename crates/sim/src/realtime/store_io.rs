@@ -99,6 +99,7 @@ impl Runtime {
     /// holds. The PTY stays: a program on the serial port keeps its descriptor.
     pub(super) fn power_cycle(&mut self, off: Duration, now: Instant) {
         self.net.abort_all(self.poll.registry());
+        self.serial.pty.vcd().power_off(now, now + off);
         let boots = self.device.boots();
         let config = self.flash.boot_config();
         // The host is the same; the RTC offset comes back from the state directory.

@@ -144,38 +144,16 @@ impl Simulation {
         self.pump();
     }
 
-    /// Records the control lines in the VCD when they changed (off: everything low).
+    /// Records the control lines in the VCD when they changed (off: the device's outputs low).
     pub(crate) fn sample_lines(&mut self) {
         let Some(vcd) = &mut self.trace.vcd else {
             return;
         };
-        let now = match &self.device {
+        let lines = match &self.device {
             Some(d) => d.lines(),
-            None => {
-                // Unpowered, the device drives its outputs low; the equipment's lines stay.
-                let mut l = self.lines_seen.unwrap_or_default();
-                l.dtr = false;
-                l.rts = false;
-                l
-            }
+            // Unpowered, the device drives its outputs low; the equipment's lines stay.
+            None => vcd.unpowered_lines(),
         };
-        if self.lines_seen == Some(now) {
-            return;
-        }
-        for (signal, level) in [
-            (Signal::Dtr, now.dtr),
-            (Signal::Rts, now.rts),
-            (Signal::Dsr, now.dsr),
-            (Signal::Cts, now.cts),
-            (Signal::Dcd, now.dcd),
-            (Signal::Ri, now.ri),
-        ] {
-            if self.lines_seen.is_none() {
-                vcd.set_initial(signal, level);
-            } else {
-                vcd.set(signal, self.now, level);
-            }
-        }
-        self.lines_seen = Some(now);
+        vcd.modem_lines(self.now, lines);
     }
 }

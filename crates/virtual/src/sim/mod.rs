@@ -22,7 +22,7 @@ use crate::scheduler::Scheduler;
 use crate::serial_peer::{self, SerialPeer};
 use crate::trace::{Trace, TraceEvent, TraceOptions, TraceOutput};
 use m2285_core::io::ListenerId;
-use m2285_core::lines::{InputLine, Lines};
+use m2285_core::lines::InputLine;
 use m2285_core::{Config, ConnId, Device, Event, LineEvent};
 use m2285_time::Instant;
 use std::fmt;
@@ -124,7 +124,6 @@ pub struct Simulation {
     steps_at_now: u64,
     steps: u64,
     boots: u64,
-    lines_seen: Option<Lines>,
     /// The device's certificate and key, installed at every boot ([`Simulation::install_tls`]).
     tls: Option<m2285_core::TlsMaterial>,
     /// State files the device kept (`Action::WriteState`): its non-volatile memory besides the
@@ -157,7 +156,6 @@ impl Simulation {
             steps_at_now: 0,
             steps: 0,
             boots: 0,
-            lines_seen: None,
             tls: None,
             state_files: std::collections::BTreeMap::new(),
             flash: crate::flash::Flash::new(cfg.device.clone(), true),

@@ -7,12 +7,9 @@ use super::{SessionRecord, SimEvent, Simulation};
 use crate::faults::serial::{self as serial_faults, LineSetup};
 use crate::faults::Direction;
 use crate::network::Ctx;
-use crate::trace::vcd::Signal;
 use crate::trace::{records, Bytes, TraceEvent};
 use m2285_core::io::{Action, DeviceEvent};
 use m2285_core::{Event, LineEvent};
-use m2285_uart::SerialParams;
-use std::time::Duration;
 
 impl Simulation {
     /// Carries out everything due at the current instant.
@@ -86,15 +83,10 @@ impl Simulation {
         }
         let sent = self.serial.take(room);
         let setup = self.line_setup();
-        let program_baud = setup.program_baud(&self.faults, Direction::ToDevice);
-        if let Some(vcd) = &mut self.trace.vcd {
-            let params = SerialParams {
-                baud: program_baud,
-                ..setup.device
-            };
-            vcd.frames(Signal::Rxd, self.now, &sent, &params);
-        }
         let way = Direction::ToDevice;
+        if let Some(vcd) = &mut self.trace.vcd {
+            vcd.crossing(&self.faults, &setup, way, &sent, self.now);
+        }
         let crossing = serial_faults::cross(&mut self.faults, &setup, way, &sent);
         let record = records::serial_crossing(way, &sent, &crossing.bytes);
         self.trace.record(self.now, record);
@@ -130,13 +122,8 @@ impl Simulation {
     fn serial_out(&mut self, bytes: Vec<u8>) {
         let setup = self.line_setup();
         if let Some(vcd) = &mut self.trace.vcd {
-            let burst = Duration::from_nanos(setup.device.burst_nanos(bytes.len() as u64));
-            let start = m2285_time::Instant::from_nanos(
-                self.now
-                    .as_nanos()
-                    .saturating_sub(m2285_time::duration_nanos(burst)),
-            );
-            vcd.frames(Signal::Txd, start, &bytes, &setup.device);
+            let way = Direction::FromDevice;
+            vcd.crossing(&self.faults, &setup, way, &bytes, self.now);
         }
         if !self.serial.attached {
             let n = bytes.len();

@@ -1,5 +1,6 @@
-//! One byte stream through both runtimes with serial bit errors and the same seed: the
-//! corrupted bytes must be identical.
+//! One byte stream through both runtimes with serial faults and the same seed: the corrupted
+//! bytes must be identical (bit errors alone, and bit errors with a baud mismatch, an overrun
+//! and lost characters together).
 //!
 //! The virtual runtime runs a whole simulation (a serial program and a network peer on
 //! simulated time) and its JSON trace shows each burst that crossed the line, as sent and as
@@ -22,6 +23,20 @@ use std::time::Duration;
 const SEED: u64 = 2285;
 const BER: &str = "0.02";
 
+/// A fault by name and parameters.
+type Fault<'a> = (&'a str, &'a [(&'a str, &'a str)]);
+
+const BIT_ERRORS: &[Fault] = &[("serial.bit_errors", &[("ber", BER)])];
+
+/// Every random serial fault together, with a program at another rate and a small FIFO.
+const TOGETHER: &[Fault] = &[
+    ("serial.bit_errors", &[("ber", "0.005")]),
+    ("serial.baud_mismatch", &[("baud", "10400")]),
+    ("serial.drop", &[("probability", "0.01")]),
+    ("serial.parity_errors", &[("probability", "0.02")]),
+    ("serial.overrun", &[("fifo", "200")]),
+];
+
 /// Bytes of a trace field: a string, or `{"hex": ...}`.
 fn bytes_of(v: &Value) -> Vec<u8> {
     match v {
@@ -38,7 +53,7 @@ fn bytes_of(v: &Value) -> Vec<u8> {
 
 /// The bursts a virtual run put on the serial line going `ev` (`serial_in` or `serial_out`):
 /// (sent, received) each.
-fn virtual_bursts(stream: &[u8], ev: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+fn virtual_bursts(stream: &[u8], ev: &str, faults: &[Fault]) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut cfg = SimConfig::new(Config::factory());
     cfg.seed = SEED;
     cfg.trace = TraceOptions {
@@ -46,8 +61,10 @@ fn virtual_bursts(stream: &[u8], ev: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
         ..TraceOptions::default()
     };
     let mut sim = Simulation::new(cfg);
-    let spec = FaultSpec::parse("serial.bit_errors", [("ber", BER)]);
-    sim.inject(spec.unwrap_or_else(|e| panic!("{e:?}")));
+    for (name, params) in faults {
+        let spec = FaultSpec::parse(name, params.iter().copied());
+        sim.inject(spec.unwrap_or_else(|e| panic!("{e:?}")));
+    }
     let until = |sim: &mut Simulation, d: Duration, f: &dyn Fn(&Simulation) -> bool| {
         let end = sim.now() + d;
         sim.run_until(end, |s| f(s))
@@ -80,11 +97,16 @@ fn virtual_bursts(stream: &[u8], ev: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
 
 /// The same bursts through the real-time adapter, with the fault parsed as the control API
 /// parses it and the same seed.
-fn realtime_crossing(bursts: &[(Vec<u8>, Vec<u8>)], way: Direction) -> Vec<u8> {
+fn realtime_crossing(bursts: &[(Vec<u8>, Vec<u8>)], way: Direction, with: &[Fault]) -> Vec<u8> {
     let mut faults = Faults::new(SEED);
-    let params = vec![("ber".to_owned(), BER.to_owned())];
-    let spec = parse("serial.bit_errors", &params).unwrap_or_else(|e| panic!("{e}"));
-    faults.add(spec, params, Instant::ZERO);
+    for (name, params) in with {
+        let params: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let spec = parse(name, &params).unwrap_or_else(|e| panic!("{e}"));
+        faults.add(spec, params, Instant::ZERO);
+    }
     faults.update(Instant::ZERO);
     let line = Config::factory().port1.serial.params();
     bursts
@@ -97,27 +119,37 @@ fn stream() -> Vec<u8> {
     (0..600u32).map(|i| (i * 37 % 251) as u8).collect()
 }
 
-fn check(ev: &str, way: Direction) {
+fn check(ev: &str, way: Direction, faults: &[Fault]) {
     let stream = stream();
-    let bursts = virtual_bursts(&stream, ev);
+    let bursts = virtual_bursts(&stream, ev, faults);
     let sent: Vec<u8> = bursts.iter().flat_map(|(s, _)| s.clone()).collect();
     assert_eq!(sent, stream, "the virtual run carried the whole stream");
     let virtual_got: Vec<u8> = bursts.iter().flat_map(|(_, g)| g.clone()).collect();
     assert_ne!(
         virtual_got,
         stream,
-        "ber {BER} left {} bytes intact",
+        "{faults:?} left {} bytes intact",
         stream.len()
     );
-    assert_eq!(realtime_crossing(&bursts, way), virtual_got);
+    assert_eq!(realtime_crossing(&bursts, way, faults), virtual_got);
 }
 
 #[test]
 fn bit_errors_corrupt_the_same_bytes_in_both_runtimes_towards_the_device() {
-    check("serial_in", Direction::ToDevice);
+    check("serial_in", Direction::ToDevice, BIT_ERRORS);
 }
 
 #[test]
 fn bit_errors_corrupt_the_same_bytes_in_both_runtimes_from_the_device() {
-    check("serial_out", Direction::FromDevice);
+    check("serial_out", Direction::FromDevice, BIT_ERRORS);
+}
+
+#[test]
+fn every_serial_fault_together_gives_the_same_bytes_in_both_runtimes_towards_the_device() {
+    check("serial_in", Direction::ToDevice, TOGETHER);
+}
+
+#[test]
+fn every_serial_fault_together_gives_the_same_bytes_in_both_runtimes_from_the_device() {
+    check("serial_out", Direction::FromDevice, TOGETHER);
 }

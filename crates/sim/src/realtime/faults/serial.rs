@@ -11,7 +11,9 @@
 //! device carries.
 
 use super::{Boundary, Faults};
+use crate::realtime::vcd::VcdWriter;
 use m2285_boundary::faults::serial::{self as serial_rule, LineSetup};
+use m2285_boundary::faults::uart_bits;
 use m2285_boundary::faults::Direction;
 use m2285_boundary::trace::records;
 use m2285_pty::{HostPty, PtyRead};
@@ -26,24 +28,41 @@ use std::ops::{Deref, DerefMut};
 pub struct FaultyPty {
     inner: HostPty,
     boundary: Boundary,
+    vcd: VcdWriter,
 }
 
 impl FaultyPty {
     /// Wraps `inner`.
     pub fn new(inner: HostPty, boundary: Boundary) -> Self {
-        FaultyPty { inner, boundary }
+        FaultyPty {
+            inner,
+            boundary,
+            vcd: VcdWriter::default(),
+        }
+    }
+
+    /// Draws the line's crossings in `vcd` too (`--vcd`).
+    pub fn with_vcd(mut self, vcd: VcdWriter) -> Self {
+        self.vcd = vcd;
+        self
+    }
+
+    /// The VCD the crossings are drawn in (for the modem lines and the end of the run).
+    pub fn vcd(&self) -> &VcdWriter {
+        &self.vcd
     }
 
     /// Reads what the program wrote, after the faults towards the device on a line set to
     /// `line`, at `now`: like [`HostPty::read`], except that the bytes may be changed, fewer or
-    /// (a start bit hit) more (never `Data(0)` while the PTY had input: reading goes on when a
-    /// fault took every byte). While a serial fault is active at most half of `buf` is read
-    /// from the PTY, so the bytes a resynchronising receiver makes of them always fit; with
-    /// none, all of it (half-size reads doubled the system calls per byte).
+    /// (a start bit hit, a receiver at another rate) more (never `Data(0)` while the PTY had
+    /// input: reading goes on when a fault took every byte). While a serial fault is on, only
+    /// as much is read from the PTY as leaves room for the most characters a receiver can make
+    /// of it (`uart_bits::max_received`), so they always fit.
     pub fn read(&self, buf: &mut [u8], line: SerialParams, now: Instant) -> io::Result<PtyRead> {
         self.boundary.update(now);
         let take = if self.boundary.faults().set().any_serial() {
-            buf.len().div_ceil(2)
+            let per_char = uart_bits::max_received(1, &line);
+            (buf.len() / per_char).max(1)
         } else {
             buf.len()
         };
@@ -64,6 +83,19 @@ impl FaultyPty {
         }
     }
 
+    /// The baud rate the device observes the program using: the rate the program set on the
+    /// PTY, unless a `serial.baud_mismatch` makes the program's UART run at another one (as in
+    /// virtual time, the device is told of the mismatch whichever way the fault acts).
+    pub fn observed_baud(&self, line: SerialParams) -> Option<u32> {
+        let set_by_program = self.inner.observed_baud();
+        let setup = LineSetup {
+            device: line,
+            program_baud: set_by_program.unwrap_or(0),
+        };
+        let baud = setup.program_baud(self.boundary.faults().set(), Direction::Both);
+        (baud != 0).then_some(baud)
+    }
+
     /// The bytes the program will get for `bytes` the device transmitted on a line set to
     /// `line`, at `now`.
     /// (Borrowed when no fault changed them: no copy on the fast path.)
@@ -79,6 +111,17 @@ impl FaultyPty {
         }
     }
 
+    /// Bytes the device transmitted at `now` with no program on the port: they are on the
+    /// wire all the same, so the VCD draws them (as virtual time does); nobody receives them.
+    pub fn unheard(&self, bytes: &[u8], line: SerialParams, now: Instant) {
+        if self.vcd.is_on() {
+            let faults = self.boundary.faults();
+            let way = Direction::FromDevice;
+            self.vcd
+                .crossing(faults.set(), &line_setup(line), way, bytes, now);
+        }
+    }
+
     /// Applies the faults going `way` and traces the crossing; `None` when nothing changed.
     fn cross(
         &self,
@@ -88,6 +131,11 @@ impl FaultyPty {
         now: Instant,
     ) -> Option<Vec<u8>> {
         self.boundary.update(now);
+        if self.vcd.is_on() {
+            let faults = self.boundary.faults();
+            self.vcd
+                .crossing(faults.set(), &line_setup(line), way, sent, now);
+        }
         let out = cross(&mut self.boundary.faults(), line, way, sent);
         if self.boundary.tracer.is_on() {
             let got = out.as_deref().unwrap_or(sent);
@@ -124,11 +172,17 @@ pub fn cross(
     if !set.any_serial() {
         return None;
     }
-    let setup = LineSetup {
+    Some(serial_rule::cross(set, &line_setup(line), way, bytes).bytes)
+}
+
+/// The line as the boundary's rules see it at the PTY: the program is taken to use the
+/// device's framing and rate (a PTY has no wire of its own; `serial.baud_mismatch` changes the
+/// program's rate).
+fn line_setup(line: SerialParams) -> LineSetup {
+    LineSetup {
         device: line,
         program_baud: line.baud,
-    };
-    Some(serial_rule::cross(set, &setup, way, bytes).bytes)
+    }
 }
 
 #[cfg(test)]

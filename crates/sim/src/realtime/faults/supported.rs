@@ -10,6 +10,8 @@ pub const SUPPORTED: &[&str] = &[
     "serial.drop",
     "serial.framing_errors",
     "serial.parity_errors",
+    "serial.baud_mismatch",
+    "serial.overrun",
     "net.latency",
     "net.partition",
     "net.reset",

@@ -63,6 +63,7 @@ fn device_args(args: &FleetArgs, index: usize) -> Result<RunArgs, String> {
         trace: None,
         netns: crate::cli::NetnsArgs::default(),
         pcap: None,
+        vcd: None,
     })
 }
 
