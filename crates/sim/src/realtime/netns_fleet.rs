@@ -21,6 +21,13 @@ pub fn lan(args: &FleetArgs) -> FleetLan {
     }
 }
 
+impl FleetLan {
+    /// Lets the LAN namespace go (it is removed once no device holds it any more).
+    pub fn release(&mut self) {
+        self.lan = None;
+    }
+}
+
 /// Device `index`'s namespace, or `None` without `--netns`.
 pub fn device(
     fleet: &mut FleetLan,

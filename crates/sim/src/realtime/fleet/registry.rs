@@ -143,6 +143,9 @@ impl Fleet {
                 }
             }
         }
+        // The devices' namespaces went with their loops; the LAN goes last (the control server
+        // still holds this fleet, so dropping it cannot be left to the end of the process).
+        self.lan.lock().unwrap_or_else(|e| e.into_inner()).release();
         first_error
     }
 
