@@ -88,7 +88,9 @@ fn print_cert(args: &cli::RunArgs) -> Result<(), String> {
     let dir = state_dir::of(args)?;
     let config = realtime::load_config(args, &dir)?;
     let seed = args.seed.unwrap_or_else(tls_files::fresh_seed);
-    let material = tls_files::load(&config, &dir, &args.ip.to_string(), seed, true)?
+    let platform = realtime::platform(&dir);
+    let device_unix = realtime::device_unix_at_power_on(&platform);
+    let material = tls_files::load(&config, &dir, &args.ip.to_string(), seed, device_unix, true)?
         .ok_or("no certificate")?;
     print!("{}", String::from_utf8_lossy(&material.cert_chain_pem));
     Ok(())

@@ -350,3 +350,59 @@ fn a_firmware_upgrade_checks_the_image_and_boots_the_new_version() {
     assert_eq!(st["device"]["firmware"], "9.8.7-test", "{st}");
     sim.terminate();
 }
+
+/// The value of the statistics page's cell `id`.
+fn stats_cell(sim: &Sim, sid: &str, id: &str) -> u64 {
+    let (code, page) = get(sim, "/statistics", Some(sid));
+    assert_eq!(code, 200, "{page}");
+    let start = format!("<td id=\"{id}\">");
+    page.split(&start)
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{id} not on the page:\n{page}"))
+}
+
+/// A MIB-II counter as snmpget reads it.
+fn snmp_counter(sim: &Sim, oid: &str) -> u64 {
+    let (_, out, err) = tool(
+        "snmpget",
+        &["-v2c", "-c", "public", "-Oqv", &sim.snmp_target(), oid],
+    );
+    out.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("snmpget {oid}: {out}{err}"))
+}
+
+#[test]
+fn the_statistics_page_shows_tcp_and_udp_as_snmp_answers() {
+    let sim = Sim::start(MANAGERS);
+    let (_, _, sid) = login(&sim, "admin", "admin");
+    let sid = sid.expect("session");
+    let mut client = sim.connect();
+    client.write_all(&[b'n'; 100]).expect("client write");
+    let end = Instant::now() + T;
+    while stats_cell(&sim, &sid, "stats-tcp-InSegs") == 0 {
+        assert!(Instant::now() < end, "tcpInSegs stayed 0");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Nothing moves TCP now; UDP moves by the SNMP requests themselves, so it is read twice
+    // around the page and the page must lie between.
+    for (id, oid) in [
+        ("stats-tcp-PassiveOpens", ".1.3.6.1.2.1.6.6.0"),
+        ("stats-tcp-CurrEstab", ".1.3.6.1.2.1.6.9.0"),
+        ("stats-tcp-InSegs", ".1.3.6.1.2.1.6.10.0"),
+        ("stats-tcp-OutSegs", ".1.3.6.1.2.1.6.11.0"),
+    ] {
+        assert_eq!(stats_cell(&sim, &sid, id), snmp_counter(&sim, oid), "{id}");
+    }
+    assert_eq!(stats_cell(&sim, &sid, "stats-tcp-PassiveOpens"), 1);
+    let first = snmp_counter(&sim, ".1.3.6.1.2.1.7.1.0");
+    let page = stats_cell(&sim, &sid, "stats-udp-InDatagrams");
+    let last = snmp_counter(&sim, ".1.3.6.1.2.1.7.1.0");
+    assert!(
+        first <= page && page <= last,
+        "udpInDatagrams {first} <= {page} <= {last}"
+    );
+    drop(client);
+}

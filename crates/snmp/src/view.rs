@@ -86,6 +86,13 @@ pub struct TcpView {
     pub conns: Vec<TcpConn>,
 }
 
+impl TcpView {
+    /// Sessions established now (tcpCurrEstab).
+    pub fn curr_estab(&self) -> u64 {
+        self.conns.iter().filter(|c| c.state == 5).count() as u64
+    }
+}
+
 /// One row of tcpConnTable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TcpConn {

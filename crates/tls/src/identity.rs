@@ -53,6 +53,18 @@ pub fn generate_self_signed(
     not_before: i64,
     not_after: i64,
 ) -> Result<Identity, TlsError> {
+    generate_with_crl(common_name, seed, not_before, not_after, None)
+}
+
+/// [`generate_self_signed`], with a cRLDistributionPoints extension naming `crl_uri` when given
+/// (the device's own certificate names the CRL it serves, `crate::device_cert`).
+pub(crate) fn generate_with_crl(
+    common_name: &str,
+    seed: [u8; 32],
+    not_before: i64,
+    not_after: i64,
+    crl_uri: Option<&str>,
+) -> Result<Identity, TlsError> {
     let subject = subject_for(common_name)?;
     if not_before >= not_after {
         return Err(TlsError::Settings(format!(
@@ -90,6 +102,12 @@ pub fn generate_self_signed(
         // id-ce-subjectAltName, 2.5.29.17
         builder
             .extension(&[0x55, 0x1d, 0x11], &san, false)
+            .map_err(gen)?;
+    }
+    if let Some(uri) = crl_uri {
+        // id-ce-cRLDistributionPoints, 2.5.29.31
+        builder
+            .extension(&[0x55, 0x1d, 0x1f], &crl_distribution_points(uri), false)
             .map_err(gen)?;
     }
     // Sign once: ECDSA signatures are randomized, two writes would give two certificates.
@@ -180,6 +198,22 @@ fn subject_alt_name(name: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// DER `CRLDistributionPoints` with one distribution point whose full name is the URI `uri`.
+fn crl_distribution_points(uri: &str) -> Vec<u8> {
+    let uri = der(0x86, uri.as_bytes()); // GeneralName uniformResourceIdentifier [6]
+    let full_name = der(0xa0, &uri); // DistributionPointName fullName [0]
+    let point_name = der(0xa0, &full_name); // DistributionPoint distributionPoint [0]
+    der(0x30, &der(0x30, &point_name))
+}
+
+/// One DER element: `tag`, length, `content`.
+pub(crate) fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    push_der_len(&mut out, content.len());
+    out.extend_from_slice(content);
+    out
+}
+
 fn push_der_len(out: &mut Vec<u8>, len: usize) {
     if len < 0x80 {
         out.push(len as u8);
@@ -196,7 +230,7 @@ fn push_der_len(out: &mut Vec<u8>, len: usize) {
 }
 
 /// Seconds since the epoch as an X.509 time (UTC).
-fn x509_time(unix: i64) -> Result<Time, TlsError> {
+pub(crate) fn x509_time(unix: i64) -> Result<Time, TlsError> {
     let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
     let bad = || {
@@ -217,7 +251,7 @@ fn x509_time(unix: i64) -> Result<Time, TlsError> {
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u8, u8) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, u8, u8) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

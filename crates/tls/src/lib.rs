@@ -29,6 +29,7 @@ mod settings;
 mod suites;
 
 pub mod clock;
+pub mod device_cert;
 pub mod identity;
 
 pub use config::TlsEngineConfig;

@@ -104,10 +104,6 @@ const UNMODELLED: &[(&str, &[&str])] = &[
             "OutEchoReps",
         ],
     ),
-    (
-        "UDP",
-        &["InDatagrams", "NoPorts", "InErrors", "OutDatagrams"],
-    ),
 ];
 
 pub(crate) fn statistics_tables(snap: &Snapshot) -> Tables {
@@ -115,17 +111,26 @@ pub(crate) fn statistics_tables(snap: &Snapshot) -> Tables {
     if let Some(c) = snap.status.get("counters") {
         flatten("", c, &mut serial);
     }
-    let tcp: Vec<(String, String)> = serial
-        .iter()
-        .filter(|(k, _)| k.contains("net") || k.contains("session") || k.contains("connect"))
-        .cloned()
-        .collect();
+    // TCP and UDP: MIB-II's groups as the SNMP agent answers them (`ctl status`'s `mib2`, from
+    // `m2285_snmp::view`), so the page and an SNMP walk never disagree.
+    let mib2 = |group: &str| {
+        let mut rows = Vec::new();
+        if let Some(Value::Object(m)) = snap.status.get("mib2").and_then(|m| m.get(group)) {
+            rows.extend(m.iter().map(|(k, v)| (k.clone(), show(v))));
+        }
+        rows
+    };
     let mut tables = vec![
         ("Serial port".to_owned(), "stats-serial".to_owned(), serial),
         (
-            "TCP (data sessions)".to_owned(),
+            "TCP (MIB-II, as SNMP answers)".to_owned(),
             "stats-tcp".to_owned(),
-            tcp,
+            mib2("tcp"),
+        ),
+        (
+            "UDP (MIB-II, as SNMP answers)".to_owned(),
+            "stats-udp".to_owned(),
+            mib2("udp"),
         ),
     ];
     for (name, counters) in UNMODELLED {

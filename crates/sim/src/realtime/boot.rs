@@ -51,12 +51,19 @@ impl Runtime {
         let clock = WallClock::start();
         let mut device = Device::new(config.clone(), clock.now());
         device.set_kept_firmware(boot_state::kept_firmware(state_dir).as_deref());
-        device.set_platform(platform(state_dir));
+        let platform = platform(state_dir);
+        let device_unix = boot_state::device_unix_at_power_on(&platform);
+        device.set_platform(platform);
         let seed = args.seed.unwrap_or_else(crate::tls_files::fresh_seed);
         device.set_seed(seed);
-        if let Some(material) =
-            crate::tls_files::load(&config, state_dir, &device_ip.to_string(), seed, false)?
-        {
+        if let Some(material) = crate::tls_files::load(
+            &config,
+            state_dir,
+            &device_ip.to_string(),
+            seed,
+            device_unix,
+            false,
+        )? {
             device.install_tls(material);
         }
         let tracer = trace::Tracer::open(args.trace.as_deref())?;
@@ -108,12 +115,16 @@ impl Runtime {
         };
         let (telnet, ssh) = crate::console::start_all(&services, device_ip, bridge, state_dir);
         let web_cert = if config.network.web_server.mode.https() {
-            crate::tls_files::load(&config, state_dir, &device_ip.to_string(), seed, true)?
+            let ip = device_ip.to_string();
+            crate::tls_files::load(&config, state_dir, &ip, seed, device_unix, true)?
                 .map(|m| (m.cert_chain_pem, m.key_pem))
         } else {
             None
         };
-        let web = crate::web::start(device_ip, &services, web_cert, control_tx, wake_loop)?;
+        let crl = web_cert
+            .as_ref()
+            .and_then(|(cert, key)| crate::tls_files::device_crl(&config, cert, key, device_unix));
+        let web = crate::web::start(device_ip, &services, web_cert, crl, control_tx, wake_loop)?;
         let mut rt = Runtime {
             poll,
             clock,

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 /// What the device learns about its host at power-on: the wall clock's Unix time, the RTC offset
 /// kept in the state directory, and a hardware id from the state directory's path (so the serial
 /// number and MAC stay the same across restarts).
-pub(super) fn platform(state_dir: &std::path::Path) -> m2285_core::admin::Platform {
+pub fn platform(state_dir: &std::path::Path) -> m2285_core::admin::Platform {
     let unix_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
@@ -20,6 +20,13 @@ pub(super) fn platform(state_dir: &std::path::Path) -> m2285_core::admin::Platfo
         rtc_offset_ms,
         hardware_id: m2285_core::admin::identity::hardware_id(path.as_os_str().as_encoded_bytes()),
     }
+}
+
+/// The device's date at power-on, in seconds since the Unix epoch: the platform's wall clock plus
+/// the RTC offset (the admin clock's rule at device time zero). The device's own certificate is
+/// made or renewed against it.
+pub fn device_unix_at_power_on(platform: &m2285_core::admin::Platform) -> i64 {
+    (platform.unix_ms_at_power_on + platform.rtc_offset_ms).div_euclid(1000)
 }
 
 /// The RTC offset the state directory keeps (0 when there is none).

@@ -99,6 +99,30 @@ impl Runtime {
     }
 
     /// What `ctl status` shows.
+    /// MIB-II's TCP and UDP groups exactly as the SNMP agent answers them
+    /// ([`super::snmp::SnmpService::view`]): the web statistics page shows these.
+    fn mib2_json(&self, now: Instant) -> Value {
+        let view = self.snmp.view(&self.device, &self.ports, now);
+        let (tcp, udp) = (&view.tcp, &view.udp);
+        json!({
+            "tcp": {
+                "ActiveOpens": tcp.active_opens,
+                "PassiveOpens": tcp.passive_opens,
+                "AttemptFails": tcp.attempt_fails,
+                "EstabResets": tcp.estab_resets,
+                "CurrEstab": tcp.curr_estab(),
+                "InSegs": tcp.in_segs,
+                "OutSegs": tcp.out_segs,
+            },
+            "udp": {
+                "InDatagrams": udp.in_datagrams,
+                "NoPorts": 0,
+                "InErrors": udp.in_errors,
+                "OutDatagrams": udp.out_datagrams,
+            },
+        })
+    }
+
     pub(super) fn status_json(&self, now: Instant) -> Value {
         let s = self.device.status();
         let h = self.device.host_status();
@@ -126,6 +150,7 @@ impl Runtime {
         }
         let mut status = json!({
             "device": self.device_json(now),
+            "mib2": self.mib2_json(now),
             "filter": self.device.admin().filter.counts(),
             "mode": s.host_mode,
             "port_enabled": h.port_enabled,

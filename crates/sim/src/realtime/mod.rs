@@ -31,8 +31,8 @@ pub mod trace;
 pub mod vcd;
 mod web_calls;
 
-pub use boot_state::load_config;
-use boot_state::{platform, rtc_offset};
+use boot_state::rtc_offset;
+pub use boot_state::{device_unix_at_power_on, load_config, platform};
 
 use crate::cli::RunArgs;
 use crate::output;

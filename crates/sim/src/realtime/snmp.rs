@@ -106,12 +106,7 @@ impl SnmpService {
                 // Refused by the IP filter: no answer, counted and logged by the device.
                 continue;
             }
-            let view = from_device(
-                device,
-                self.agent.counters(),
-                &self.facts(device, ports),
-                now,
-            );
+            let view = self.view(device, ports, now);
             let datagram = self.buf[..n].to_vec();
             let outcome =
                 self.agent
@@ -125,6 +120,22 @@ impl SnmpService {
                 self.carry_out(action, device, now);
             }
         }
+    }
+
+    /// The MIB-II view the agent answers from: also the one source of the web statistics
+    /// page's TCP and UDP tables (through `ctl status`'s `mib2`), so the two never disagree.
+    pub fn view(
+        &self,
+        device: &Device,
+        ports: &BTreeMap<&'static str, u16>,
+        now: Instant,
+    ) -> m2285_snmp::view::DeviceView {
+        from_device(
+            device,
+            self.agent.counters(),
+            &self.facts(device, ports),
+            now,
+        )
     }
 
     fn carry_out(&mut self, action: AgentAction, device: &mut Device, now: Instant) {

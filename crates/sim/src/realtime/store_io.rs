@@ -113,7 +113,8 @@ impl Runtime {
         device.set_seed(self.seed.wrapping_add(boots + 1));
         device.set_kept_firmware(super::boot_state::kept_firmware(&self.flash.dir).as_deref());
         device.set_platform(platform);
-        if let Some(material) = self.tls_material(device.config()) {
+        let device_unix = device.admin().clock.unix_secs(now + off);
+        if let Some(material) = self.tls_material(device.config(), device_unix) {
             device.install_tls(material);
         }
         self.device = device;
@@ -126,17 +127,25 @@ impl Runtime {
 
     /// After a boot: the certificate and key as the booted configuration names them.
     pub(super) fn after_boot(&mut self) {
-        if let Some(material) = self.tls_material(self.device.config()) {
+        let device_unix = self.device.admin().clock.unix_secs(self.clock.now());
+        if let Some(material) = self.tls_material(self.device.config(), device_unix) {
             self.device.install_tls(material);
         }
     }
 
-    fn tls_material(&self, config: &m2285_core::Config) -> Option<m2285_core::TlsMaterial> {
+    /// The TLS material for `config`, the device's own certificate renewed if it must be at the
+    /// device's date `device_unix`.
+    fn tls_material(
+        &self,
+        config: &m2285_core::Config,
+        device_unix: i64,
+    ) -> Option<m2285_core::TlsMaterial> {
         match crate::tls_files::load(
             config,
             &self.flash.dir,
             &self.ip.to_string(),
             self.seed,
+            device_unix,
             false,
         ) {
             Ok(m) => m,

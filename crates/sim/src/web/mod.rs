@@ -43,11 +43,13 @@ pub struct WebPorts {
 }
 
 /// Starts the web server of a device at `ip` as the configuration says; `cert` is the
-/// device's certificate chain and key (PEM) for HTTPS.
+/// device's certificate chain and key (PEM) for HTTPS; `crl` the CRL (DER) the device's own
+/// certificate names, served without login at [`crate::tls_files::CRL_PATH`].
 pub fn start(
     ip: IpAddr,
     config: &Config,
     cert: Option<(Vec<u8>, Vec<u8>)>,
+    crl: Option<Vec<u8>>,
     to_loop: Sender<Request>,
     wake: Arc<dyn Fn() + Send + Sync>,
 ) -> Result<WebPorts, String> {
@@ -84,6 +86,7 @@ pub fn start(
             })),
             link: LoopLink { to_loop, wake },
             body_deadline: IDLE_TIMEOUT,
+            crl,
             started: std::time::Instant::now(),
         });
         if let Some(listener) = http {

@@ -54,6 +54,8 @@ pub struct WebService {
     pub link: LoopLink,
     /// How long a request body may take.
     pub body_deadline: Duration,
+    /// The CRL (DER) the device's own certificate names, when it uses one.
+    pub crl: Option<Vec<u8>>,
     /// When the server started (the page logic's clock counts from here).
     pub started: std::time::Instant,
 }
@@ -67,6 +69,9 @@ impl WebService {
         peer: Option<SocketAddr>,
     ) -> Response<Full<Bytes>> {
         let (parts, body) = request.into_parts();
+        if let Some(crl) = self.crl_for(&parts) {
+            return respond(crl);
+        }
         let header = |name: hyper::header::HeaderName| {
             parts
                 .headers
@@ -132,6 +137,23 @@ impl WebService {
         };
         self.log_ended_sessions().await;
         respond(response)
+    }
+
+    /// `GET`/`HEAD` of the device's CRL: public, as every CRL is (a client checking the
+    /// certificate has no session).
+    fn crl_for(&self, parts: &hyper::http::request::Parts) -> Option<WebResponse> {
+        let crl = self.crl.as_ref()?;
+        let method = &parts.method;
+        if parts.uri.path() != crate::tls_files::CRL_PATH
+            || !(method == hyper::Method::GET || method == hyper::Method::HEAD)
+        {
+            return None;
+        }
+        Some(WebResponse {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/pkix-crl".into())],
+            body: crl.clone(),
+        })
     }
 
     async fn carry_out(

@@ -127,8 +127,7 @@ fn tcp(mib: &mut Mib, v: &DeviceView) {
     mib.scalar(&o(6), counter(t.passive_opens));
     mib.scalar(&o(7), counter(t.attempt_fails));
     mib.scalar(&o(8), counter(t.estab_resets));
-    let established = t.conns.iter().filter(|c| c.state == 5).count();
-    mib.scalar(&o(9), gauge(established as u64));
+    mib.scalar(&o(9), gauge(t.curr_estab()));
     mib.scalar(&o(10), counter(t.in_segs));
     mib.scalar(&o(11), counter(t.out_segs));
     mib.scalar(&o(12), counter(0));
