@@ -82,15 +82,9 @@ async fn serve(listener: std::net::TcpListener, settings: Settings, fleet: Arc<d
         max_connections: MAX_CONNECTIONS,
         busy_reply: BUSY,
     };
-    mgmt::accept::run(listener, policy, move |stream| {
+    mgmt::http::serve_listener(listener, policy, idle_timeout, move |request| {
         let service = service.clone();
-        async move {
-            let per_request = hyper::service::service_fn(move |request| {
-                let service = service.clone();
-                async move { Ok::<_, std::convert::Infallible>(service.handle(request).await) }
-            });
-            mgmt::http::serve(stream, idle_timeout, per_request).await;
-        }
+        async move { service.handle(request).await }
     })
     .await;
 }

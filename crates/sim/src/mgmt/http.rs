@@ -17,6 +17,33 @@ use tokio::net::TcpStream;
 /// Largest request head (request line and headers) hyper buffers; a longer one gets 431.
 const MAX_HEAD: usize = 16 * 1024;
 
+/// Serves every connection `listener` accepts (under `policy`, the shared accept loop) with
+/// HTTP/1.1, each request answered by `handler`: the one way a plain-HTTP management service
+/// (the control API, the fleet's) is put on a socket.
+pub async fn serve_listener<H, Fut, B>(
+    listener: tokio::net::TcpListener,
+    policy: super::accept::Policy,
+    header_timeout: Duration,
+    handler: H,
+) where
+    H: Fn(hyper::Request<Incoming>) -> Fut + Clone + 'static,
+    Fut: std::future::Future<Output = hyper::Response<B>> + 'static,
+    B: Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    super::accept::run(listener, policy, move |stream| {
+        let handler = handler.clone();
+        async move {
+            let per_request = hyper::service::service_fn(move |request| {
+                let answer = handler(request);
+                async move { Ok::<_, std::convert::Infallible>(answer.await) }
+            });
+            serve(stream, header_timeout, per_request).await;
+        }
+    })
+    .await;
+}
+
 /// Serves HTTP/1.1 on `stream` with `service` until the client closes, a request fails to
 /// parse, or no complete request headers arrive within `header_timeout`.
 pub async fn serve<S, B>(stream: TcpStream, header_timeout: Duration, service: S)
