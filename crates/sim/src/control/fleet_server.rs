@@ -68,13 +68,6 @@ impl FleetServer {
 }
 
 async fn serve(listener: std::net::TcpListener, settings: Settings, fleet: Arc<dyn FleetOps>) {
-    let listener = match tokio::net::TcpListener::from_std(listener) {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::error!("fleet control API: cannot serve: {e}");
-            return;
-        }
-    };
     let idle_timeout = settings.idle_timeout;
     let service = Rc::new(FleetService { settings, fleet });
     let policy = mgmt::accept::Policy {

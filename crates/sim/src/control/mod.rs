@@ -99,13 +99,6 @@ async fn serve(
     to_loop: Sender<Request>,
     wake: Arc<dyn Fn() + Send + Sync>,
 ) {
-    let listener = match tokio::net::TcpListener::from_std(listener) {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::error!("control API: cannot serve: {e}");
-            return;
-        }
-    };
     let idle_timeout = settings.idle_timeout;
     let service = Rc::new(server::ControlService {
         to_loop,

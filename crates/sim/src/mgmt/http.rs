@@ -21,7 +21,7 @@ const MAX_HEAD: usize = 16 * 1024;
 /// HTTP/1.1, each request answered by `handler`: the one way a plain-HTTP management service
 /// (the control API, the fleet's) is put on a socket.
 pub async fn serve_listener<H, Fut, B>(
-    listener: tokio::net::TcpListener,
+    listener: std::net::TcpListener,
     policy: super::accept::Policy,
     header_timeout: Duration,
     handler: H,
@@ -31,6 +31,13 @@ pub async fn serve_listener<H, Fut, B>(
     B: Body + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
+    let listener = match tokio::net::TcpListener::from_std(listener) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!("{}: cannot serve: {e}", policy.name);
+            return;
+        }
+    };
     super::accept::run(listener, policy, move |stream| {
         let handler = handler.clone();
         async move {
