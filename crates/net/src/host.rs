@@ -1,6 +1,7 @@
 //! One device's sockets on the host, driven by a shared `mio::Poll`.
 
 use crate::conn::Conn;
+use crate::tokens::TokenSpace;
 use m2285_core::io::{Action, ConnId, KeepaliveParams, ListenerId, NetEvent, Transport};
 use mio::net::{TcpListener, TcpStream, UdpSocket};
 use mio::{Interest, Registry, Token};
@@ -11,35 +12,6 @@ use std::net::{IpAddr, SocketAddr};
 /// Bytes queued for one peer above which the network counts as congested (see
 /// [`HostNet::congested`]).
 pub const CONGESTED_UNSENT: usize = 256 * 1024;
-
-/// The range of `mio` tokens one device's sockets use, so several devices share one poll.
-#[derive(Debug, Clone, Copy)]
-pub struct TokenSpace {
-    base: usize,
-}
-
-impl TokenSpace {
-    /// Tokens reserved for the caller below this offset (e.g. the PTY).
-    pub const RESERVED: usize = 16;
-    const SPAN: usize = 1 << 32;
-
-    /// The token space of device number `index`.
-    pub fn for_device(index: usize) -> Self {
-        TokenSpace {
-            base: index * Self::SPAN,
-        }
-    }
-
-    /// The caller's reserved token `n` (< [`TokenSpace::RESERVED`]).
-    pub fn reserved(&self, n: usize) -> Token {
-        Token(self.base + n)
-    }
-
-    /// Which device a token belongs to.
-    pub fn device_of(token: Token) -> usize {
-        token.0 / Self::SPAN
-    }
-}
 
 /// Things the network layer did that users and tests may want to see.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,5 +9,7 @@
 mod conn;
 mod host;
 mod resolve;
+mod tokens;
 
-pub use host::{HostNet, HostNotice, NetStats, TokenSpace, CONGESTED_UNSENT};
+pub use host::{HostNet, HostNotice, NetStats, CONGESTED_UNSENT};
+pub use tokens::TokenSpace;

@@ -20,6 +20,7 @@ mod connects;
 mod packets;
 mod timers;
 mod tls;
+mod track;
 
 use super::{Boundary, Faults};
 use crate::realtime::pcap::HostCapture;
@@ -28,86 +29,18 @@ use m2285_boundary::faults::peer::HostLink;
 use m2285_boundary::faults::{Direction, FaultKind};
 use m2285_boundary::keepalive::{self, RETRANSMISSION_TIMEOUT};
 use m2285_boundary::trace::{records, TraceEvent};
-use m2285_core::io::{Action, ConnId, KeepaliveParams, NetEvent};
+use m2285_core::io::{Action, ConnId, NetEvent};
 use m2285_net::{HostNet, HostNotice};
 use m2285_time::Instant;
 use mio::{Registry, Token};
 use std::collections::{BTreeMap, VecDeque};
-use std::net::SocketAddr;
 use std::ops::Deref;
 use std::time::Duration;
+use track::Track;
 
 /// Bytes held for one connection during a partition beyond which the device's further sends
 /// are dropped (like a full socket buffer whose writer does not wait; see `m2285_net::conn`).
 const MAX_HELD_OUT: usize = 1 << 20;
-
-/// One connection as the middleware sees it.
-#[derive(Debug)]
-struct Track {
-    addr: Option<SocketAddr>,
-    target: Option<String>,
-    keepalive: Option<KeepaliveParams>,
-    last_heard: Instant,
-    cut_since: Option<Instant>,
-    /// The partition instance cutting it, for its counters.
-    cut_by: Option<usize>,
-    unacked_since: Option<Instant>,
-    deadline: Option<(Instant, &'static str)>,
-    dead: bool,
-    closed_by_device: bool,
-    inbound: VecDeque<(Instant, NetEvent)>,
-    outbound: VecDeque<(Instant, Action)>,
-    held_in: usize,
-    held_out: usize,
-    /// The TLS records seen on it (for the `tls.*` faults).
-    tls: m2285_boundary::faults::tls::TlsWatch,
-    /// When each direction's `net.bandwidth` pacing is free again ([`packets::lane`]).
-    free: [Instant; 2],
-    /// `net.connect_timeout` took its SYN: it never connects, the device's timer ends it.
-    black_hole: bool,
-}
-
-impl Track {
-    fn new(now: Instant) -> Self {
-        Track {
-            addr: None,
-            target: None,
-            keepalive: None,
-            last_heard: now,
-            cut_since: None,
-            cut_by: None,
-            unacked_since: None,
-            deadline: None,
-            dead: false,
-            closed_by_device: false,
-            inbound: VecDeque::new(),
-            outbound: VecDeque::new(),
-            held_in: 0,
-            held_out: 0,
-            tls: Default::default(),
-            free: [now; 2],
-            black_hole: false,
-        }
-    }
-
-    /// The connection as a fault's `peer` can name it (the boundary's host-socket rule).
-    fn link(&self) -> HostLink<'_> {
-        HostLink {
-            addr: self.addr,
-            target: self.target.as_deref(),
-        }
-    }
-
-    /// The delay of a segment; when every retransmission of it was lost, TCP gives the
-    /// connection up at the end of that delay.
-    fn give_up_if(&mut self, seen: Result<Duration, Duration>, now: Instant) -> Duration {
-        seen.unwrap_or_else(|d| {
-            self.deadline
-                .get_or_insert((now + d, RETRANSMISSION_TIMEOUT));
-            d
-        })
-    }
-}
 
 /// The host network of one device with the network faults around it.
 pub struct FaultyNet {
