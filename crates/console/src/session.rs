@@ -459,11 +459,10 @@ impl Console {
     fn stage(&mut self, changes: Vec<(String, String)>) {
         let mut config = self.staged.clone().unwrap_or_else(|| self.running.clone());
         for (key, raw) in &changes {
-            match keeps_a_manager(&config, key, raw).and_then(|()| {
-                config
-                    .with_set(key, raw)
-                    .map_err(|errors| errors.iter().map(ToString::to_string).collect())
-            }) {
+            match config
+                .with_set(key, raw)
+                .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())
+            {
                 Ok(next) => config = next,
                 Err(why) => {
                     self.error(&why.join("; "));
@@ -575,29 +574,5 @@ impl Console {
                 self.exec_queue.clear();
             }
         }
-    }
-}
-
-/// Refuses deleting the last account that may manage the device (`system.users[N] = delete`):
-/// nobody could log in to a console again.
-fn keeps_a_manager(config: &Config, key: &str, raw: &str) -> Result<(), Vec<String>> {
-    let index = key
-        .strip_prefix("system.users[")
-        .and_then(|rest| rest.strip_suffix(']'))
-        .and_then(|i| i.parse::<usize>().ok());
-    match index.and_then(|i| config.system.users.get(i)) {
-        Some(user)
-            if raw.trim() == m2285_core::config::DELETE
-                && m2285_core::admin::accounts::is_last_manager(
-                    &config.system.users,
-                    &user.name,
-                ) =>
-        {
-            Err(vec![format!(
-                "{} is the last account that can manage the device; add another admin first",
-                user.name
-            )])
-        }
-        _ => Ok(()),
     }
 }

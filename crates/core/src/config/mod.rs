@@ -9,9 +9,11 @@ pub mod reference;
 mod rules;
 pub mod schema;
 pub mod secrets;
+mod sim_model;
 mod validate;
 
 pub use model::*;
+pub use sim_model::*;
 pub use validate::ConfigError;
 
 use toml::{Table, Value};
@@ -58,6 +60,7 @@ impl Config {
     pub fn with_set(&self, key: &str, raw: &str) -> Result<Config, Vec<ConfigError>> {
         let mut tree = self.to_tree();
         if raw.trim() == DELETE && key.ends_with(']') {
+            self.keeps_a_manager(key)?;
             remove_item(&mut tree, key)?;
         } else {
             let value = parse_raw(key, raw)?;
@@ -70,6 +73,30 @@ impl Config {
             return Err(errors);
         }
         finish(base)
+    }
+
+    /// Refuses deleting the last account that may manage the device (`system.users[N] =
+    /// delete`): nobody could log in to change anything again. Every way of configuring
+    /// (consoles, `ctl config set`, `--set`) goes through [`Config::with_set`], so this is the
+    /// one place the rule is kept.
+    fn keeps_a_manager(&self, key: &str) -> Result<(), Vec<ConfigError>> {
+        let index = key
+            .strip_prefix("system.users[")
+            .and_then(|rest| rest.strip_suffix(']'))
+            .and_then(|i| i.parse::<usize>().ok());
+        match index.and_then(|i| self.system.users.get(i)) {
+            Some(user) if crate::admin::accounts::is_last_manager(&self.system.users, &user.name) => {
+                Err(vec![ConfigError::new(
+                    "",
+                    "",
+                    format!(
+                        "{} is the last account that can manage the device; add another admin first",
+                        user.name
+                    ),
+                )])
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Applies `KEY=VALUE` overrides in order, collecting every mistake.
